@@ -1,0 +1,30 @@
+"""How to reach MGE. Read once at the edge (CLI, worker) and passed down; nothing else reads the
+environment."""
+
+from pydantic import Field, HttpUrl, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The local sandbox (`mgeflow sandbox`), so that a fresh checkout works without a real MGE account.
+SANDBOX_BASE_URL = "http://127.0.0.1:8700/api/v1/"
+# MGE's documented upload limit is not published; 25 MB is our assumption (mge-api.md §5, §6).
+DEFAULT_MAX_IMAGE_BYTES = 25 * 1024 * 1024
+
+
+class MgeSettings(BaseSettings):
+    """Connection settings for MGE's B2B API (env prefix `MGE_`, e.g. `MGE_API_KEY`)."""
+
+    model_config = SettingsConfigDict(env_prefix="MGE_", extra="ignore", hide_input_in_errors=True)
+
+    base_url: HttpUrl = Field(
+        default=HttpUrl(SANDBOX_BASE_URL),
+        description="API root including /api/v1/, e.g. https://mge.example/api/v1/",
+    )
+    api_key: SecretStr = Field(description="Bearer key issued by MGE for the brand(s)")
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    write_timeout: float = Field(default=60.0, gt=0)
+    pool_timeout: float = Field(default=5.0, gt=0)
+    max_connections: int = Field(default=20, ge=1)
+    max_keepalive_connections: int = Field(default=10, ge=0)
+    max_image_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, ge=1)
+    image_fetch_timeout: float = Field(default=30.0, gt=0)
