@@ -1,0 +1,48 @@
+"""The `mgeflow` command: run the parts of mgeflow and drive journeys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from starter.logs import configure_logging
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+LogLevel = Annotated[str, typer.Option("--log-level", envvar="MGEFLOW_LOG_LEVEL")]
+JsonLogs = Annotated[bool, typer.Option("--json-logs", envvar="MGEFLOW_JSON_LOGS")]
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(envvar="MGE_SANDBOX_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="MGE_SANDBOX_PORT")] = 8700,
+    db: Annotated[Path, typer.Option(envvar="MGE_SANDBOX_DB_PATH")] = Path(
+        ".mgeflow/sandbox.sqlite3"
+    ),
+    log_level: LogLevel = "INFO",
+    json_logs: JsonLogs = False,
+) -> None:
+    """Run the MGE sandbox (an emulator of MGE's API) on loopback; OpenAPI page at /docs."""
+    from sandbox.config import SandboxConfig
+    from sandbox.server import serve
+
+    configure_logging(log_level, json=json_logs)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    serve(SandboxConfig(host=host, port=port, db_path=str(db)))
+
+
+@app.command()
+def up(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
+    """Start the local stack (for now: the sandbox on http://127.0.0.1:8700)."""
+    sandbox(log_level=log_level, json_logs=json_logs)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
