@@ -1,0 +1,1 @@
+"""HTTP routes: one module per area of MGE's API, plus the sandbox's own admin and media."""

@@ -1,0 +1,23 @@
+"""Wall-clock time as epoch seconds, and the ISO 8601 form the API speaks (DRF style, UTC, `Z`)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def now() -> float:
+    return time.time()
+
+
+def to_iso(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def from_iso(text: str) -> float:
+    """Parse an ISO 8601 timestamp; a naive one is taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
