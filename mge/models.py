@@ -360,6 +360,16 @@ class Asset(MgeResponse):
     height: int | None = None
 
 
+class UploadedImage(BaseModel):
+    """A draft asset together with what was probed from the image before it was sent."""
+
+    asset_token: str
+    content_type: str
+    width: int
+    height: int
+    size: int | None = None
+
+
 class LineItemOut(MgeResponse):
     sku: str
     quantity: int = 1

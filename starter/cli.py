@@ -35,6 +35,18 @@ def sandbox(
 
 
 @app.command()
+def worker(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
+    """Run an mgeflow worker: Temporal from TEMPORAL_* settings, MGE from MGE_* settings."""
+    import asyncio
+
+    from mge.settings import MgeSettings
+    from worker import WorkerSettings, run_worker
+
+    configure_logging(log_level, json=json_logs)
+    asyncio.run(run_worker(WorkerSettings(), MgeSettings()))
+
+
+@app.command()
 def up(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
     """Start the local stack (for now: the sandbox on http://127.0.0.1:8700)."""
     sandbox(log_level=log_level, json_logs=json_logs)

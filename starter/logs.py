@@ -6,6 +6,8 @@ import logging
 import sys
 
 import structlog
+from temporalio import activity as temporal_activity
+from temporalio import workflow as temporal_workflow
 
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
@@ -16,6 +18,11 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Temporal's workflow/activity loggers put workflow id, run id and type on the record's
+    # extras; lift them into the event instead of appending them to the message text.
+    foreign: list[structlog.types.Processor] = [*shared, structlog.stdlib.ExtraAdder()]
+    temporal_workflow.logger.workflow_info_on_message = False
+    temporal_activity.logger.activity_info_on_message = False
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json
@@ -30,7 +37,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=foreign,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 renderer,
