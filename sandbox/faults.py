@@ -12,6 +12,7 @@ import random
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -83,7 +84,8 @@ def startup_rules(config: SandboxConfig) -> list[FaultRule]:
     return rules
 
 
-class Decision(BaseModel):
+@dataclass
+class Decision:
     """What the rules decided for one request: a delay, then at most one outcome-changing fault."""
 
     latency_ms: int = 0

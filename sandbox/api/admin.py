@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox import clock, orders
+from sandbox import clock, orders, previews
 from sandbox.config import ConfigPatch
 from sandbox.errors import NotFound
 from sandbox.faults import FaultRule
+from sandbox.records import Preview
 from sandbox.state import SandboxState, get_state
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -121,7 +122,11 @@ async def audit(state: State) -> dict[str, Any]:
             for draft in store.all_drafts()
         ],
         "previews": [
-            {"id": preview.id, "brand_id": preview.brand_id, "status": preview.status or "PENDING"}
+            {
+                "id": preview.id,
+                "brand_id": preview.brand_id,
+                "status": _advanced_status(state, preview, now),
+            }
             for preview in store.all_previews()
         ],
         "requests": [asdict(entry) for entry in store.request_log()],
@@ -153,3 +158,9 @@ async def backdate_draft(draft_id: int, body: DraftTimes, state: State) -> dict[
         "created_at": clock.to_iso(draft.created_at),
         "updated_at": clock.to_iso(draft.updated_at),
     }
+
+
+def _advanced_status(state: SandboxState, preview: Preview, now: float) -> str:
+    # Generation advances on read; the audit reads too, so it never shows a stale PROCESSING.
+    previews.advance(preview, state.store, state.config, now)
+    return previews.status_of(preview, state.config, now)

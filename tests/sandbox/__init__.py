@@ -1,0 +1,1 @@
+"""Tests of the MGE sandbox with raw httpx against a real `python -m sandbox` process."""
