@@ -15,9 +15,8 @@ def to_iso(epoch_seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def from_iso(text: str) -> float:
-    """Parse an ISO 8601 timestamp; a naive one is taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+def epoch(moment: datetime) -> float:
+    """Epoch seconds of a datetime; a naive one is taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

@@ -111,7 +111,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": detail}, status_code=405, headers=headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
+    async def on_unexpected(_: Request, exc: Exception) -> Response:
+        # Starlette re-raises after answering, so uvicorn still logs the traceback.
+        return JSONResponse({"detail": "A server error occurred."}, status_code=500)
+
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(ValidationFailed, on_validation_failed)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(Exception, on_unexpected)

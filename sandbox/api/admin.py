@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -37,8 +38,8 @@ class DraftTimes(BaseModel):
     """ISO 8601 timestamps (naive ones are UTC) to back-date a draft."""
 
     model_config = ConfigDict(extra="forbid")
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @router.get("/health")
@@ -149,9 +150,9 @@ async def backdate_draft(draft_id: int, body: DraftTimes, state: State) -> dict[
     if draft is None:
         raise NotFound()
     if body.created_at is not None:
-        draft.created_at = clock.from_iso(body.created_at)
+        draft.created_at = clock.epoch(body.created_at)
     if body.updated_at is not None:
-        draft.updated_at = clock.from_iso(body.updated_at)
+        draft.updated_at = clock.epoch(body.updated_at)
     state.store.save_draft(draft)
     return {
         "id": draft.id,

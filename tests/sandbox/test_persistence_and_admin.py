@@ -74,3 +74,11 @@ def test_backdating_a_draft(sandbox: SandboxProcess, api: httpx.Client) -> None:
     assert fetched["updated_at"].startswith("2026-01-02T00:00:00")
     audit_draft = sandbox.audit()["drafts"][0]
     assert audit_draft["updated_at"].startswith("2026-01-02")
+
+
+def test_backdating_rejects_a_bad_timestamp(sandbox: SandboxProcess, api: httpx.Client) -> None:
+    draft = api.post("order-drafts/", json={"brand_id": BRAND}).json()
+    response = httpx.patch(
+        f"{sandbox.base_url}/admin/drafts/{draft['id']}", json={"created_at": "yesterday"}
+    )
+    assert response.status_code == 400 and "created_at" in response.json()

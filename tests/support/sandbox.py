@@ -69,7 +69,10 @@ class SandboxProcess:
     def start(self) -> Self:
         if self.running:
             return self
-        env = {**os.environ, **self.extra_env}
+        # Settings leaking in from the developer's shell would make runs differ; only
+        # `env` given here configures the sandbox.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("MGE_SANDBOX_")}
+        env = {**inherited, **self.extra_env}
         command = [sys.executable, "-m", "sandbox", "--port", str(self.port), "--db", self.db_path]
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
