@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.mge_activities import MgeActivities
 from mge import ImageOpener, MgeClient, MgeSettings
 from tests.mge.imagefiles import make_image
-from worker import WorkerSettings, build_worker
+from worker import WORKFLOWS, WorkerSettings, build_worker
 from workflows import search_attributes as sa
 
 # Low enough that a test can drive a cart into continue-as-new with a few dozen edits.
@@ -83,3 +84,24 @@ async def worker(
 @pytest.fixture
 def jpeg(tmp_path: Path) -> Path:
     return make_image(tmp_path / "photo.jpg", "JPEG", (640, 480))
+
+
+HISTORIES = Path(__file__).parent / "histories"
+RECORD_HISTORIES = "MGEFLOW_RECORD_HISTORIES"
+
+
+@pytest.fixture
+def replay_check() -> Callable[[WorkflowHandle[Any, Any], str], Awaitable[None]]:
+    """Replay a finished journey's history against the current code right away, and (with
+    MGEFLOW_RECORD_HISTORIES=1) save it under tests/workflows/histories/ for the replay test."""
+
+    async def check(handle: WorkflowHandle[Any, Any], name: str) -> None:
+        history = await handle.fetch_history()
+        await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(
+            history
+        )
+        if os.environ.get(RECORD_HISTORIES):
+            HISTORIES.mkdir(exist_ok=True)
+            (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+    return check

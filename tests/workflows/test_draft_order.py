@@ -82,7 +82,13 @@ async def failure_of(update: Any) -> ApplicationError:
 
 
 async def test_flow_a_cart_to_one_order(
-    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, sandbox: Any
+    client: Client,
+    worker: Worker,
+    task_queue: str,
+    reference: str,
+    jpeg: Path,
+    sandbox: Any,
+    replay_check: Any,
 ) -> None:
     cart = await open_cart(client, task_queue, reference)
     again = await open_cart(client, task_queue, reference)  # same reference: same cart
@@ -115,6 +121,7 @@ async def test_flow_a_cart_to_one_order(
     assert attributes.get(sa.ORDER_ID) == order.order_id
     assert attributes.get(sa.DRAFT_ID) == str(result.draft_id)
     assert attributes.get(sa.BRAND_ID) == BRAND and attributes.get(sa.REFERENCE) == reference
+    await replay_check(cart, "draft_order_flow_a")
 
 
 async def test_flow_b_lines_from_purchase_options(
@@ -124,6 +131,7 @@ async def test_flow_b_lines_from_purchase_options(
     reference: str,
     jpeg: Path,
     mge_settings: MgeSettings,
+    replay_check: Any,
 ) -> None:
     async with MgeClient(mge_settings) as mge:
         opener = ImageOpener(max_bytes=mge_settings.max_image_bytes)
@@ -139,10 +147,11 @@ async def test_flow_b_lines_from_purchase_options(
     await cart.execute_update(DraftOrderWorkflow.set_shipping, SetShipping(shipping=SHIPPING))
     order = await cart.execute_update(DraftOrderWorkflow.submit)
     assert (await cart.result()).order == order
+    await replay_check(cart, "draft_order_flow_b")
 
 
 async def test_validators_refuse_without_touching_history(
-    client: Client, worker: Worker, task_queue: str, reference: str
+    client: Client, worker: Worker, task_queue: str, reference: str, replay_check: Any
 ) -> None:
     cart = await open_cart(client, task_queue, reference)
     refusals = {
@@ -173,10 +182,11 @@ async def test_validators_refuse_without_touching_history(
     ]
     assert len(accepted) == 2  # the opening set_lines and the discard; refusals left no trace
     assert (await cart.result()).stage == Stage.DISCARDED
+    await replay_check(cart, "draft_order_discarded")
 
 
 async def test_mge_refusal_reaches_the_caller_and_the_cart_stays_usable(
-    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path
+    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, replay_check: Any
 ) -> None:
     cart = await open_cart(client, task_queue, reference)
     unknown_size = LineItem(sku="DOT/VF/99X99/W/BLACK/STD", asset_url="https://img.example/p.jpg")
@@ -191,16 +201,18 @@ async def test_mge_refusal_reaches_the_caller_and_the_cart_stays_usable(
 
     await fill_cart(cart, jpeg)
     assert (await cart.execute_update(DraftOrderWorkflow.submit)).order_id
+    await replay_check(cart, "draft_order_refused_edit")
 
 
 async def test_idle_cart_is_abandoned_and_its_draft_discarded(
-    client: Client, worker: Worker, task_queue: str, reference: str, sandbox: Any
+    client: Client, worker: Worker, task_queue: str, reference: str, sandbox: Any, replay_check: Any
 ) -> None:
     cart = await open_cart(client, task_queue, reference, idle=timedelta(seconds=2))
     result = await asyncio.wait_for(cart.result(), timeout=30)
     assert result.stage == Stage.ABANDONED
     drafts = {d["id"]: d for d in sandbox.audit()["drafts"]}
     assert drafts[result.draft_id]["deleted"] is True
+    await replay_check(cart, "draft_order_abandoned")
 
 
 async def test_abandonment_where_mge_cannot_delete_drafts(
@@ -214,7 +226,13 @@ async def test_abandonment_where_mge_cannot_delete_drafts(
 
 
 async def test_submit_after_the_payment_window_validates_again(
-    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, sandbox: Any
+    client: Client,
+    worker: Worker,
+    task_queue: str,
+    reference: str,
+    jpeg: Path,
+    sandbox: Any,
+    replay_check: Any,
 ) -> None:
     sandbox.patch_config(ready_window_seconds=1)
     cart = await open_cart(client, task_queue, reference)
@@ -225,10 +243,17 @@ async def test_submit_after_the_payment_window_validates_again(
     validations = [r for r in sandbox.audit()["requests"] if r["path"].endswith("/validate/")]
     assert len(validations) == 2 and order.order_id
     assert any("payment window passed" in n for n in (await cart.result()).notes)
+    await replay_check(cart, "draft_order_payment_window")
 
 
 async def test_exactly_one_order_when_the_submit_answer_is_lost(
-    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, sandbox: Any
+    client: Client,
+    worker: Worker,
+    task_queue: str,
+    reference: str,
+    jpeg: Path,
+    sandbox: Any,
+    replay_check: Any,
 ) -> None:
     cart = await open_cart(client, task_queue, reference)
     await fill_cart(cart, jpeg)
@@ -239,10 +264,11 @@ async def test_exactly_one_order_when_the_submit_answer_is_lost(
     assert submits[0]["fault"] == "lost_response"
     draft_id = (await cart.query(DraftOrderWorkflow.view)).draft_id
     assert audit["orders_by_draft"][str(draft_id)] == [order.order_id]
+    await replay_check(cart, "draft_order_lost_submit_answer")
 
 
 async def test_continue_as_new_keeps_the_cart(
-    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path
+    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, replay_check: Any
 ) -> None:
     cart = await open_cart(client, task_queue, reference)
     token = await fill_cart(cart, jpeg)
@@ -256,3 +282,4 @@ async def test_continue_as_new_keeps_the_cart(
     assert view.lines[0].quantity == 29 and view.shipping_set and view.images
     order = await latest.execute_update(DraftOrderWorkflow.submit)
     assert (await latest.result()).order == order
+    await replay_check(latest, "draft_order_after_continue_as_new")
