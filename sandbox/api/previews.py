@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sandbox import catalogue, clock, previews
-from sandbox.auth import authenticate, require_scope
+from sandbox.auth import Authenticated, authenticate, require_scope
 from sandbox.catalogue import ApiKey
 from sandbox.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from sandbox.images import file_size, probe_photo
@@ -29,7 +29,6 @@ def mockup_creator(key: Annotated[ApiKey, Depends(authenticate)]) -> ApiKey:
 
 
 MockupCreator = Annotated[ApiKey, Depends(mockup_creator)]
-Authenticated = Annotated[ApiKey, Depends(authenticate)]
 
 
 @router.post("/preview/", status_code=201)
