@@ -20,7 +20,11 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     ]
     # Temporal's workflow/activity loggers put workflow id, run id and type on the record's
     # extras; lift them into the event instead of appending them to the message text.
-    foreign: list[structlog.types.Processor] = [*shared, structlog.stdlib.ExtraAdder()]
+    foreign: list[structlog.types.Processor] = [
+        *shared,
+        structlog.stdlib.ExtraAdder(),
+        _lift_temporal_context,
+    ]
     temporal_workflow.logger.workflow_info_on_message = False
     temporal_activity.logger.activity_info_on_message = False
     renderer: structlog.types.Processor = (
@@ -49,3 +53,23 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     root.setLevel(level.upper())
     # httpx logs every request line at INFO, URLs included; ours are logged without secrets.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _lift_temporal_context(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """`temporal_workflow={...}` / `temporal_activity={...}` become flat, greppable keys; the
+    partner's reference is the last part of every journey id (`draft/116/cart-42`)."""
+    for key in ("temporal_workflow", "temporal_activity"):
+        info = event.pop(key, None)
+        if not isinstance(info, dict):
+            continue
+        workflow_id = info.get("workflow_id")
+        event["workflow_id"] = workflow_id
+        event["run_id"] = info.get("run_id") or info.get("workflow_run_id")
+        if isinstance(workflow_id, str) and workflow_id.count("/") >= 2:
+            event["reference"] = workflow_id.split("/", 2)[2]
+        if "activity_type" in info:
+            event["activity"] = info["activity_type"]
+            event["attempt"] = info.get("attempt")
+    return event
