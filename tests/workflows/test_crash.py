@@ -66,3 +66,8 @@ async def test_worker_killed_during_submit(
         ("GET", draft),
         ("GET", f"orders/{order.order_id}/"),
     ]
+
+    logs = (tmp_path / "worker-1.log").read_text() + (tmp_path / "worker-2.log").read_text()
+    assert "submit already applied" in logs and f"workflow_id={cart.id}" in logs
+    for secret in (mge_settings.api_key.get_secret_value(), "ada@example.com", "Orchard"):
+        assert secret not in logs
