@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from pydantic import Field
@@ -50,12 +51,14 @@ async def connect_temporal(env: Mapping[str, str] | None = None) -> Client:
     return await Client.connect(**config, data_converter=pydantic_data_converter)
 
 
-def build_worker(client: Client, settings: WorkerSettings, activities: MgeActivities) -> Worker:
+def build_worker(
+    client: Client, settings: WorkerSettings, activities: Sequence[Callable[..., Any]]
+) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
@@ -74,7 +77,7 @@ async def run_worker(settings: WorkerSettings, mge_settings: MgeSettings) -> Non
         max_bytes=mge_settings.max_image_bytes, fetch_timeout=mge_settings.image_fetch_timeout
     )
     async with MgeClient(mge_settings) as mge:
-        worker = build_worker(client, settings, MgeActivities(mge, images))
+        worker = build_worker(client, settings, MgeActivities(mge, images).all())
         async with worker:
             log.info(
                 "worker.started",

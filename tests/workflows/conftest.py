@@ -76,7 +76,7 @@ async def worker(
     images = ImageOpener(max_bytes=mge_settings.max_image_bytes)
     async with MgeClient(mge_settings) as mge:
         settings = WorkerSettings(task_queue=task_queue, graceful_shutdown_seconds=1)
-        async with build_worker(client, settings, MgeActivities(mge, images)) as running:
+        async with build_worker(client, settings, MgeActivities(mge, images).all()) as running:
             yield running
     await images.aclose()
 
