@@ -10,7 +10,6 @@ import pytest
 
 from mge import ImageOpener, MgeClient, MgeSettings
 from mge.settings import DEFAULT_MAX_IMAGE_BYTES
-from tests.mge.imagefiles import make_image
 
 
 @pytest.fixture
@@ -29,11 +28,6 @@ async def images() -> AsyncIterator[ImageOpener]:
     opener = ImageOpener(max_bytes=DEFAULT_MAX_IMAGE_BYTES)
     yield opener
     await opener.aclose()
-
-
-@pytest.fixture
-def jpeg(tmp_path: Path) -> Path:
-    return make_image(tmp_path / "photo.jpg", "JPEG", (640, 480))
 
 
 class ImageServer:
