@@ -21,11 +21,13 @@ from activities.mge_activities import MgeActivities
 from mge.client import MgeClient
 from mge.images import ImageOpener
 from mge.settings import MgeSettings
+from workflows.direct_order import DirectOrderWorkflow
 from workflows.draft_order import DraftOrderWorkflow
+from workflows.preview_selection import PreviewSelectionWorkflow
 
 log = structlog.get_logger("mgeflow.worker")
 
-WORKFLOWS: list[type] = [DraftOrderWorkflow]
+WORKFLOWS: list[type] = [DraftOrderWorkflow, PreviewSelectionWorkflow, DirectOrderWorkflow]
 DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
 
 
@@ -74,7 +76,9 @@ async def run_worker(settings: WorkerSettings, mge_settings: MgeSettings) -> Non
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     images = ImageOpener(
-        max_bytes=mge_settings.max_image_bytes, fetch_timeout=mge_settings.image_fetch_timeout
+        max_bytes=mge_settings.max_image_bytes,
+        min_side=mge_settings.min_image_side,
+        fetch_timeout=mge_settings.image_fetch_timeout,
     )
     async with MgeClient(mge_settings) as mge:
         worker = build_worker(client, settings, MgeActivities(mge, images).all())

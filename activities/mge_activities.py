@@ -26,7 +26,13 @@ from mge.models import (
     DraftCreate,
     DraftUpdate,
     DraftValidation,
+    ImageFacts,
     Order,
+    OrderRequest,
+    OrderValidation,
+    Preview,
+    PreviewRequest,
+    PurchaseOption,
     UploadedImage,
 )
 
@@ -49,6 +55,20 @@ class AttachImageRequest(BaseModel):
 class DraftEdit(BaseModel):
     draft_id: int
     update: DraftUpdate
+
+
+class PreviewPhoto(BaseModel):
+    """Create a preview (`preview_id` None) or replace its photo, streaming from `photo`."""
+
+    photo: str
+    request: PreviewRequest
+    preview_id: str | None = None
+
+
+class PlaceOrder(BaseModel):
+    order: OrderRequest
+    #: Derived from the workflow id, never random: a retry must reuse it.
+    idempotency_key: str
 
 
 def application_error(exc: MgeError | ImageRejected | ImageUnavailable) -> ApplicationError:
@@ -153,6 +173,63 @@ class MgeActivities:
                     return await self._mge.get_order(draft.submitted_order_id)
             return await self._mge.submit_draft(draft_id)
 
+    @activity.defn(name="mge.probe_image")
+    async def probe_image(self, image: str) -> ImageFacts:
+        """Read just the head of an image MGE will fetch itself, to learn its size and to refuse
+        an unreadable or too small one before ordering."""
+        async with _as_application_errors():
+            probe = await self._images.probe(image)
+            return ImageFacts(
+                content_type=probe.content_type,
+                width=probe.width,
+                height=probe.height,
+                size=probe.size,
+            )
+
+    @activity.defn(name="mge.send_preview_photo")
+    async def send_preview_photo(self, upload: PreviewPhoto) -> Preview:
+        async with (
+            _as_application_errors(),
+            _heartbeating(),
+            self._images.open(upload.photo) as photo,
+        ):
+            if upload.preview_id is None:
+                return await self._mge.create_preview(upload.request, photo)
+            return await self._mge.replace_preview_photo(upload.preview_id, photo)
+
+    @activity.defn(name="mge.wait_for_preview")
+    async def wait_for_preview(self, preview_id: str) -> Preview:
+        """One look at the preview. While MGE is still generating, fail retryably: Temporal's
+        retry backoff spaces the polls, and the workflow's history records only the outcome."""
+        async with _as_application_errors():
+            preview = await self._mge.get_preview(preview_id)
+        if preview.is_failed:
+            reason = preview.failure_reason or "MGE could not generate the preview"
+            raise ApplicationError(
+                reason,
+                ErrorDetails(message=reason, field_errors={"photo": [reason]}).model_dump(),
+                type="PreviewFailed",
+                non_retryable=True,
+            )
+        if not preview.is_ready:
+            raise ApplicationError(f"preview is {preview.status}", type="PreviewNotReady")
+        return preview
+
+    @activity.defn(name="mge.get_purchase_options")
+    async def get_purchase_options(self, preview_id: str) -> list[PurchaseOption]:
+        async with _as_application_errors():
+            return await self._mge.get_purchase_options(preview_id)
+
+    @activity.defn(name="mge.create_order")
+    async def create_order(self, place: PlaceOrder) -> Order:
+        async with _as_application_errors():
+            return await self._mge.create_order(place.order, idempotency_key=place.idempotency_key)
+
+    @activity.defn(name="mge.validate_order")
+    async def validate_order(self, order: OrderRequest) -> OrderValidation:
+        async with _as_application_errors():
+            return await self._mge.validate_order(order)
+
     @activity.defn(name="mge.delete_draft")
     async def delete_draft(self, draft_id: int) -> bool:
         async with _as_application_errors():
@@ -174,4 +251,10 @@ class MgeActivities:
             self.submit_draft,
             self.delete_draft,
             self.get_order,
+            self.probe_image,
+            self.send_preview_photo,
+            self.wait_for_preview,
+            self.get_purchase_options,
+            self.create_order,
+            self.validate_order,
         ]

@@ -98,10 +98,10 @@ class ImageOpener:
         max_bytes: int,
         http: httpx.AsyncClient | None = None,
         fetch_timeout: float = 30.0,
-        min_pixels: int = 1,
+        min_side: int = 1,
     ) -> None:
         self.max_bytes = max_bytes
-        self.min_pixels = min_pixels
+        self.min_side = min_side
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=fetch_timeout, follow_redirects=True, headers={"User-Agent": "mgeflow"}
@@ -152,8 +152,11 @@ class ImageOpener:
             return None  # not enough bytes yet, or not an image at all
         if fmt not in CONTENT_TYPES:
             raise ImageRejected(f"{fmt or 'this'} images are not accepted: use JPEG, PNG or WebP")
-        if width * height < self.min_pixels:
-            raise ImageRejected(f"the image is too small ({width}x{height} pixels)")
+        if min(width, height) < self.min_side:
+            raise ImageRejected(
+                f"the image is too small ({width}x{height} pixels): it needs at least "
+                f"{self.min_side} pixels on its shorter side for a sharp print"
+            )
         return ProbedImage(format=fmt, width=width, height=height, size=size)
 
     @asynccontextmanager

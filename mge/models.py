@@ -360,14 +360,19 @@ class Asset(MgeResponse):
     height: int | None = None
 
 
-class UploadedImage(BaseModel):
-    """A draft asset together with what was probed from the image before it was sent."""
+class ImageFacts(BaseModel):
+    """What was probed from an image's first bytes."""
 
-    asset_token: str
     content_type: str
     width: int
     height: int
     size: int | None = None
+
+
+class UploadedImage(ImageFacts):
+    """A draft asset together with what was probed from the image before it was sent."""
+
+    asset_token: str
 
 
 class LineItemOut(MgeResponse):

@@ -27,4 +27,6 @@ class MgeSettings(BaseSettings):
     max_connections: int = Field(default=20, ge=1)
     max_keepalive_connections: int = Field(default=10, ge=0)
     max_image_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, ge=1)
+    # Our print-quality floor, not MGE's: smaller photos print blurry on a 40x50 cm kit.
+    min_image_side: int = Field(default=400, ge=1)
     image_fetch_timeout: float = Field(default=30.0, gt=0)

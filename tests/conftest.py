@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from activities.mge_activities import MgeActivities
 from mge import ImageOpener, MgeClient, MgeSettings
 from tests.mge.imagefiles import make_image
+from tests.support.image_server import ImageServer
 from tests.support.sandbox import SandboxProcess
 from worker import WorkerSettings, build_worker
 from workflows import search_attributes as sa
@@ -98,7 +99,9 @@ def mge_settings(sandbox: Any) -> MgeSettings:
 async def worker(
     client: Client, task_queue: str, mge_settings: MgeSettings
 ) -> AsyncIterator[Worker]:
-    images = ImageOpener(max_bytes=mge_settings.max_image_bytes)
+    images = ImageOpener(
+        max_bytes=mge_settings.max_image_bytes, min_side=mge_settings.min_image_side
+    )
     async with MgeClient(mge_settings) as mge:
         settings = WorkerSettings(task_queue=task_queue, graceful_shutdown_seconds=1)
         async with build_worker(client, settings, MgeActivities(mge, images).all()) as running:
@@ -109,3 +112,10 @@ async def worker(
 @pytest.fixture
 def jpeg(tmp_path: Path) -> Path:
     return make_image(tmp_path / "photo.jpg", "JPEG", (640, 480))
+
+
+@pytest.fixture
+def image_server(tmp_path: Path) -> Iterator[ImageServer]:
+    server = ImageServer(tmp_path)
+    yield server
+    server.close()

@@ -12,23 +12,22 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import TypedDict
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mge_activities import AttachImageRequest, DraftEdit, MgeActivities
     from mge.models import AssetParams, DraftCreate, DraftUpdate, DraftValidation
-    from workflows import search_attributes as sa
+    from workflows.activity_options import BACKGROUND, EDIT, ORDER, UPLOAD
+    from workflows.common import FIXABLE, caller_error, error_info, follow_order, publish
     from workflows.messages import (
         EDITABLE,
         ENDED,
+        STAGE_OF_ORDER_STATUS,
         AttachImage,
         DraftOrderInput,
         DraftOrderState,
-        ErrorInfo,
         OrderSummary,
         Quote,
         QuoteLine,
@@ -37,59 +36,6 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         UploadedImage,
     )
-
-
-class ActivityOptions(TypedDict, total=False):
-    start_to_close_timeout: timedelta
-    schedule_to_close_timeout: timedelta
-    heartbeat_timeout: timedelta
-    retry_policy: RetryPolicy
-
-
-# Edits answer a waiting caller: retry transient MGE trouble for a while, then tell the caller.
-EDIT: ActivityOptions = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "schedule_to_close_timeout": timedelta(minutes=2),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=15)
-    ),
-}
-UPLOAD: ActivityOptions = {
-    **EDIT,
-    "start_to_close_timeout": timedelta(minutes=5),
-    "schedule_to_close_timeout": timedelta(minutes=10),
-    "heartbeat_timeout": timedelta(seconds=30),
-}
-# Once the shopper has paid, the order must happen: retry until MGE answers, however long that
-# takes. The heartbeat lets another worker take over quickly after a crash.
-SUBMIT: ActivityOptions = {
-    "start_to_close_timeout": timedelta(minutes=2),
-    "heartbeat_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
-    ),
-}
-CLEANUP: ActivityOptions = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "schedule_to_close_timeout": timedelta(hours=1),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
-    ),
-}
-# MGE refusals that the caller can fix by editing the cart: the cart stays open.
-FIXABLE = frozenset({"MgeValidationError", "MgePreviewOptionExpired"})
-
-
-def caller_error(error: ActivityError) -> ApplicationError:
-    """An activity failure as the caller should see it: MGE's type, words and field errors."""
-    cause: BaseException | None = error.cause
-    while isinstance(cause, FailureError) and not isinstance(cause, ApplicationError):
-        cause = cause.cause
-    if not isinstance(cause, ApplicationError):
-        return ApplicationError(
-            "MGE did not answer in time; try again later", type="MgeUnavailable", non_retryable=True
-        )
-    return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
 
 
 @workflow.defn
@@ -101,6 +47,8 @@ class DraftOrderWorkflow:
             brand_id=input.brand_id,
             reference=input.reference,
             idle_timeout=input.idle_timeout,
+            follow_up=input.follow_up,
+            lines=input.lines,
             created_at=now,
             last_activity_at=now,
         )
@@ -122,10 +70,13 @@ class DraftOrderWorkflow:
                         brand_id=self.state.brand_id,
                         reference=self.state.reference,
                         idle_timeout=self.state.idle_timeout,
+                        follow_up=self.state.follow_up,
                         state=self.state,
                     )
                 )
             await self._wait_for_edit_or_idle()
+        if self.state.order is not None and self.state.follow_up.enabled:
+            await follow_order(self.state.order, self.state.follow_up, self._order_changed)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
@@ -133,7 +84,11 @@ class DraftOrderWorkflow:
         try:
             draft = await workflow.execute_activity_method(
                 MgeActivities.create_draft,
-                DraftCreate(brand_id=self.state.brand_id, reference_id=self.state.reference),
+                DraftCreate(
+                    brand_id=self.state.brand_id,
+                    reference_id=self.state.reference,
+                    line_items=self.state.lines,
+                ),
                 **EDIT,
             )
         except ActivityError as error:
@@ -181,7 +136,7 @@ class DraftOrderWorkflow:
             return
         try:
             deleted = await workflow.execute_activity_method(
-                MgeActivities.delete_draft, self.state.draft_id, **CLEANUP
+                MgeActivities.delete_draft, self.state.draft_id, **BACKGROUND
             )
         except ActivityError as error:
             self._note(f"the MGE draft could not be discarded: {caller_error(error).message}")
@@ -286,7 +241,7 @@ class DraftOrderWorkflow:
             self._publish()
             try:
                 order = await workflow.execute_activity_method(
-                    MgeActivities.submit_draft, draft_id, **SUBMIT
+                    MgeActivities.submit_draft, draft_id, **ORDER
                 )
             except ActivityError as error:
                 failure = caller_error(error)
@@ -418,14 +373,13 @@ class DraftOrderWorkflow:
         self._touches += 1
 
     def _record(self, failure: ApplicationError) -> ApplicationError:
-        details = failure.details[0] if failure.details else {}
-        self.state.last_error = ErrorInfo(
-            type=failure.type or "Error",
-            message=failure.message,
-            field_errors=details.get("field_errors", {}) if isinstance(details, dict) else {},
-            at=workflow.now(),
-        )
+        self.state.last_error = error_info(failure, workflow.now())
         return failure
+
+    def _order_changed(self, order: OrderSummary) -> None:
+        self.state.order = order
+        self.state.stage = STAGE_OF_ORDER_STATUS.get(order.status, self.state.stage)
+        self._publish()
 
     def _fail(self, failure: ApplicationError) -> None:
         self._record(failure)
@@ -437,29 +391,17 @@ class DraftOrderWorkflow:
         workflow.logger.info(text)
 
     def _publish(self) -> None:
-        """Search attributes and the UI's current details follow every transition."""
         state = self.state
-        workflow.upsert_search_attributes(
-            [
-                sa.BRAND_ID.value_set(state.brand_id),
-                sa.REFERENCE.value_set(state.reference),
-                sa.STAGE.value_set(state.stage.value),
-                sa.LAST_ACTIVITY_AT.value_set(state.last_activity_at),
-                *(
-                    [sa.DRAFT_ID.value_set(str(state.draft_id))]
-                    if state.draft_id is not None
-                    else []
-                ),
-                *([sa.ORDER_ID.value_set(state.order.order_id)] if state.order is not None else []),
-            ]
-        )
-        details = [f"**{state.stage.value}**", f"{len(state.lines)} line(s)"]
-        if state.draft_id is not None:
-            details.append(f"MGE draft {state.draft_id}")
+        details = [f"{len(state.lines)} line(s)"]
         if state.quote and state.quote.total is not None:
             details.append(f"quote {state.quote.total} {state.quote.currency or ''}".strip())
-        if state.order:
-            details.append(f"order {state.order.order_id} ({state.order.status})")
-        if state.last_error:
-            details.append(f"last error: {state.last_error.type}")
-        workflow.set_current_details(" · ".join(details))
+        publish(
+            brand_id=state.brand_id,
+            reference=state.reference,
+            stage=state.stage,
+            last_activity_at=state.last_activity_at,
+            draft_id=state.draft_id,
+            order=state.order,
+            last_error=state.last_error,
+            details=details,
+        )

@@ -23,8 +23,8 @@ from mge.models import (
     PreviewRequest,
     Shipping,
 )
-from tests.mge.conftest import ImageServer
 from tests.mge.imagefiles import make_padded_jpeg
+from tests.support.image_server import ImageServer
 
 BRAND = 116
 SKU = "DOT/VF/40X50/W/BLACK/STD"

@@ -24,8 +24,8 @@ from mge.errors import (
     MgeValidationError,
 )
 from mge.models import DraftCreate, LineItem, OrderRequest, PreviewRequest
-from tests.mge.conftest import ImageServer
 from tests.mge.test_client import BRAND, SHIPPING, SKU, make_preview
+from tests.support.image_server import ImageServer
 
 
 def token_order(token: str = "no-such-token", reference: str = "r-1") -> OrderRequest:

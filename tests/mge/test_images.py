@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mge import ImageOpener, ImageRejected, ImageUnavailable
-from tests.mge.conftest import ImageServer
 from tests.mge.imagefiles import make_image, make_padded_jpeg
+from tests.support.image_server import ImageServer
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ async def test_refuses_too_large_while_streaming_unknown_length(image_server: Im
 
 
 async def test_refuses_too_small(tmp_path: Path) -> None:
-    opener = ImageOpener(max_bytes=10_000_000, min_pixels=400 * 400)
+    opener = ImageOpener(max_bytes=10_000_000, min_side=400)
     with pytest.raises(ImageRejected, match=r"too small \(20x20 pixels\)"):
         await opener.probe(str(make_image(tmp_path / "tiny.png", "PNG", (20, 20))))
     await opener.aclose()

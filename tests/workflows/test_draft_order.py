@@ -30,6 +30,7 @@ from workflows.messages import (
     AttachImage,
     DraftOrderInput,
     DraftOrderState,
+    FollowUpPolicy,
     SetLines,
     SetShipping,
     Stage,
@@ -49,13 +50,25 @@ SHIPPING = Shipping(
 Cart = WorkflowHandle[DraftOrderWorkflow, DraftOrderState]
 
 
+NO_FOLLOW_UP = FollowUpPolicy(enabled=False)
+FAST_FOLLOW_UP = FollowUpPolicy(
+    first_interval=timedelta(milliseconds=200), max_interval=timedelta(milliseconds=400)
+)
+
+
 async def open_cart(
-    client: Client, task_queue: str, reference: str, idle: timedelta = timedelta(hours=1)
+    client: Client,
+    task_queue: str,
+    reference: str,
+    idle: timedelta = timedelta(hours=1),
+    follow_up: FollowUpPolicy = NO_FOLLOW_UP,
 ) -> Cart:
-    """Open a cart and attach nothing yet: update-with-start with a `view`-like first edit."""
+    """Open a cart with update-with-start (an empty first edit), as the SDK does."""
     start = WithStartWorkflowOperation(
         DraftOrderWorkflow.run,
-        DraftOrderInput(brand_id=BRAND, reference=reference, idle_timeout=idle),
+        DraftOrderInput(
+            brand_id=BRAND, reference=reference, idle_timeout=idle, follow_up=follow_up
+        ),
         id=journey_id(Journey.DRAFT_ORDER, BRAND, reference),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -283,3 +296,26 @@ async def test_continue_as_new_keeps_the_cart(
     order = await latest.execute_update(DraftOrderWorkflow.submit)
     assert (await latest.result()).order == order
     await replay_check(latest, "draft_order_after_continue_as_new")
+
+
+async def test_order_follow_up_until_shipped(
+    client: Client,
+    worker: Worker,
+    task_queue: str,
+    reference: str,
+    jpeg: Path,
+    sandbox: Any,
+    replay_check: Any,
+) -> None:
+    sandbox.patch_config(order_status_interval_seconds=0.5)
+    cart = await open_cart(client, task_queue, reference, follow_up=FAST_FOLLOW_UP)
+    await fill_cart(cart, jpeg)
+    order = await cart.execute_update(DraftOrderWorkflow.submit)
+    assert order.status == "processing"
+    again = await cart.execute_update(DraftOrderWorkflow.submit)  # still following: same answer
+    assert again.order_id == order.order_id
+    result = await asyncio.wait_for(cart.result(), timeout=30)
+    assert result.stage == Stage.SHIPPED and result.order is not None
+    assert result.order.tracking is not None and result.order.tracking.number
+    assert (await cart.describe()).typed_search_attributes.get(sa.STAGE) == "SHIPPED"
+    await replay_check(cart, "draft_order_follow_up")
