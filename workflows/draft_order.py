@@ -151,6 +151,23 @@ class DraftOrderWorkflow:
         return self.state
 
     @workflow.update
+    async def opened(self) -> DraftOrderState:
+        """Answers once the MGE draft exists: with update-with-start, "open this cart" is one
+        idempotent call."""
+        await workflow.wait_condition(
+            lambda: self.state.draft_id is not None or self.state.stage == Stage.FAILED
+        )
+        if self.state.stage == Stage.FAILED and self.state.last_error is not None:
+            error = self.state.last_error
+            raise ApplicationError(
+                error.message,
+                {"field_errors": error.field_errors},
+                type=error.type,
+                non_retryable=True,
+            )
+        return self.state
+
+    @workflow.update
     async def attach_image(self, request: AttachImage) -> UploadedImage:
         async with self._editing():
             image = await workflow.execute_activity_method(

@@ -63,7 +63,7 @@ async def open_cart(
     idle: timedelta = timedelta(hours=1),
     follow_up: FollowUpPolicy = NO_FOLLOW_UP,
 ) -> Cart:
-    """Open a cart with update-with-start (an empty first edit), as the SDK does."""
+    """Open a cart with update-with-start, as the SDK does."""
     start = WithStartWorkflowOperation(
         DraftOrderWorkflow.run,
         DraftOrderInput(
@@ -74,7 +74,7 @@ async def open_cart(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     await client.execute_update_with_start_workflow(
-        DraftOrderWorkflow.set_lines, SetLines(lines=[]), start_workflow_operation=start
+        DraftOrderWorkflow.opened, start_workflow_operation=start
     )
     return await start.workflow_handle()
 
@@ -193,7 +193,7 @@ async def test_validators_refuse_without_touching_history(
         for e in history.events
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
     ]
-    assert len(accepted) == 2  # the opening set_lines and the discard; refusals left no trace
+    assert len(accepted) == 2  # the opening update and the discard; refusals left no trace
     assert (await cart.result()).stage == Stage.DISCARDED
     await replay_check(cart, "draft_order_discarded")
 
