@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from mge.client import MgeClient
 from mge.errors import MgeError, MgeRateLimited
@@ -212,7 +212,12 @@ class MgeActivities:
                 non_retryable=True,
             )
         if not preview.is_ready:
-            raise ApplicationError(f"preview is {preview.status}", type="PreviewNotReady")
+            # Benign: an expected retry, logged at debug level and kept out of failure metrics.
+            raise ApplicationError(
+                f"preview is {preview.status}",
+                type="PreviewNotReady",
+                category=ApplicationErrorCategory.BENIGN,
+            )
         return preview
 
     @activity.defn(name="mge.get_purchase_options")

@@ -27,10 +27,20 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     ]
     temporal_workflow.logger.workflow_info_on_message = False
     temporal_activity.logger.activity_info_on_message = False
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+    # Tracebacks never show local variables: they can hold shipping data or keys.
+    renderers: list[structlog.types.Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            structlog.processors.JSONRenderer(),
+        ]
         if json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else [
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -44,7 +54,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
             foreign_pre_chain=foreign,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                renderer,
+                *renderers,
             ],
         )
     )
@@ -60,6 +70,7 @@ def _lift_temporal_context(
 ) -> structlog.types.EventDict:
     """`temporal_workflow={...}` / `temporal_activity={...}` become flat, greppable keys; the
     partner's reference is the last part of every journey id (`draft/116/cart-42`)."""
+    event.pop("__temporal_error_identifier", None)  # the SDK's internal marker
     for key in ("temporal_workflow", "temporal_activity"):
         info = event.pop(key, None)
         if not isinstance(info, dict):

@@ -139,8 +139,8 @@ class Mgeflow:
 
         try:
             client = await connect_temporal(env)
-        except RuntimeError as exc:  # the SDK's bridge reports connection failures this way
-            raise TemporalUnavailable(f"cannot reach Temporal: {exc}") from None
+        except ConnectionError as exc:
+            raise TemporalUnavailable(str(exc)) from None
         return cls(client, task_queue=task_queue or WorkerSettings().task_queue)
 
     # -- carts (draft-order journeys) ------------------------------------------------------------
