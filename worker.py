@@ -18,16 +18,23 @@ from temporalio.envconfig import ClientConfig
 from temporalio.worker import Worker
 
 from activities.mge_activities import MgeActivities
+from activities.sweep_activities import SweepActivities
 from mge.client import MgeClient
 from mge.images import ImageOpener
 from mge.settings import MgeSettings
 from workflows.direct_order import DirectOrderWorkflow
 from workflows.draft_order import DraftOrderWorkflow
 from workflows.preview_selection import PreviewSelectionWorkflow
+from workflows.stale_draft_sweep import StaleDraftSweepWorkflow
 
 log = structlog.get_logger("mgeflow.worker")
 
-WORKFLOWS: list[type] = [DraftOrderWorkflow, PreviewSelectionWorkflow, DirectOrderWorkflow]
+WORKFLOWS: list[type] = [
+    DraftOrderWorkflow,
+    PreviewSelectionWorkflow,
+    DirectOrderWorkflow,
+    StaleDraftSweepWorkflow,
+]
 DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
 
 
@@ -81,7 +88,8 @@ async def run_worker(settings: WorkerSettings, mge_settings: MgeSettings) -> Non
         fetch_timeout=mge_settings.image_fetch_timeout,
     )
     async with MgeClient(mge_settings) as mge:
-        worker = build_worker(client, settings, MgeActivities(mge, images).all())
+        activities = [*MgeActivities(mge, images).all(), *SweepActivities(client, mge).all()]
+        worker = build_worker(client, settings, activities)
         async with worker:
             log.info(
                 "worker.started",

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from starter.cli_sweep import ensure_schedule_for_up, register_sweep_commands
 from starter.logs import configure_logging
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+register_sweep_commands(app)
 
 LogLevel = Annotated[str, typer.Option("--log-level", envvar="MGEFLOW_LOG_LEVEL")]
 JsonLogs = Annotated[bool, typer.Option("--json-logs", envvar="MGEFLOW_JSON_LOGS")]
@@ -48,7 +50,10 @@ def worker(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
 
 @app.command()
 def up(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
-    """Start the local stack (for now: the sandbox on http://127.0.0.1:8700)."""
+    """Start the local stack (for now: the sandbox on http://127.0.0.1:8700); ensure the sweep
+    schedule if Temporal is up."""
+    configure_logging(log_level, json=json_logs)
+    ensure_schedule_for_up()
     sandbox(log_level=log_level, json_logs=json_logs)
 
 

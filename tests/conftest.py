@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.mge_activities import MgeActivities
+from activities.sweep_activities import SweepActivities
 from mge import ImageOpener, MgeClient, MgeSettings
 from tests.mge.imagefiles import make_image
 from tests.support.image_server import ImageServer
@@ -104,7 +105,8 @@ async def worker(
     )
     async with MgeClient(mge_settings) as mge:
         settings = WorkerSettings(task_queue=task_queue, graceful_shutdown_seconds=1)
-        async with build_worker(client, settings, MgeActivities(mge, images).all()) as running:
+        activities = [*MgeActivities(mge, images).all(), *SweepActivities(client, mge).all()]
+        async with build_worker(client, settings, activities) as running:
             yield running
     await images.aclose()
 
