@@ -1,7 +1,10 @@
 """How to reach MGE. Read once at the edge (CLI, worker) and passed down; nothing else reads the
 environment."""
 
-from pydantic import Field, HttpUrl, SecretStr
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The local sandbox (`mgeflow sandbox`), so that a fresh checkout works without a real MGE account.
@@ -20,6 +23,9 @@ class MgeSettings(BaseSettings):
         description="API root including /api/v1/, e.g. https://mge.example/api/v1/",
     )
     api_key: SecretStr = Field(description="Bearer key issued by MGE for the brand(s)")
+    # Containers get secrets as mounted files (Docker/Kubernetes secrets): MGE_API_KEY_FILE names
+    # one, so the key never sits in an environment variable or a compose/manifest file.
+    api_key_file: Path | None = Field(default=None, description="File holding the bearer key")
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     write_timeout: float = Field(default=60.0, gt=0)
@@ -30,3 +36,20 @@ class MgeSettings(BaseSettings):
     # Our print-quality floor, not MGE's: smaller photos print blurry on a 40x50 cm kit.
     min_image_side: int = Field(default=400, ge=1)
     image_fetch_timeout: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_api_key_file(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("api_key_file"):
+            return data
+        if data.get("api_key"):
+            # Two sources would let a stale variable silently win over a rotated secret.
+            raise ValueError("set MGE_API_KEY or MGE_API_KEY_FILE, not both")
+        path = Path(data["api_key_file"])
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ValueError(f"MGE_API_KEY_FILE {path}: {error.strerror}") from None
+        if not key:
+            raise ValueError(f"MGE_API_KEY_FILE {path} is empty")
+        return {**data, "api_key": key}

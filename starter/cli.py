@@ -57,6 +57,11 @@ def up(log_level: LogLevel = "INFO", json_logs: JsonLogs = False) -> None:
     sandbox(log_level=log_level, json_logs=json_logs)
 
 
+from starter.cli_ops import register_ops_commands  # noqa: E402  (deploy/ one-shots, probe)
+
+register_ops_commands(app)
+
+
 def main() -> None:
     app()
 
