@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import structlog
 import typer
+
+from starter.cli_output import finish
 
 log = structlog.get_logger("mgeflow.cli")
 schedules_app = typer.Typer(
@@ -42,23 +42,13 @@ def _with_temporal(
     return asyncio.run(asyncio.wait_for(run(), timeout))
 
 
-def _done(text: str) -> NoReturn:
-    """Print, then exit without interpreter teardown: the Temporal client's Rust threads can
-    outlive the event loop and abort a finalizing interpreter (temporalio/sdk-python#300), which
-    would turn a successful command into exit code 134."""
-    typer.echo(text)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
 @schedules_app.command()
 def ensure() -> None:
     """Create the sweep schedule, or update it to the current settings (idempotent)."""
     from starter.schedules import SCHEDULE_ID, ensure_sweep_schedule
 
     outcome = _with_temporal(ensure_sweep_schedule)
-    _done(f"{SCHEDULE_ID}: {outcome}")
+    finish(f"{SCHEDULE_ID}: {outcome}")
 
 
 @schedules_app.command()
@@ -67,7 +57,7 @@ def pause(note: Note = "paused from the mgeflow CLI") -> None:
     from starter.schedules import pause_sweep_schedule
 
     _with_temporal(lambda client, _settings, _queue: pause_sweep_schedule(client, note))
-    _done("paused")
+    finish("paused")
 
 
 @schedules_app.command()
@@ -76,7 +66,7 @@ def unpause(note: Note = "unpaused from the mgeflow CLI") -> None:
     from starter.schedules import unpause_sweep_schedule
 
     _with_temporal(lambda client, _settings, _queue: unpause_sweep_schedule(client, note))
-    _done("unpaused")
+    finish("unpaused")
 
 
 @schedules_app.command()
@@ -85,7 +75,7 @@ def trigger() -> None:
     from starter.schedules import trigger_sweep_schedule
 
     _with_temporal(lambda client, _settings, _queue: trigger_sweep_schedule(client))
-    _done("triggered")
+    finish("triggered")
 
 
 @schedules_app.command()
@@ -94,7 +84,7 @@ def describe() -> None:
     from starter.schedules import describe_sweep_schedule
 
     description = _with_temporal(lambda client, _s, _q: describe_sweep_schedule(client))
-    _done(json.dumps(description, indent=2))
+    finish(json.dumps(description, indent=2))
 
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report only; change nothing.")]
@@ -112,7 +102,7 @@ def sweep(dry_run: DryRun = False, wait: Wait = True) -> None:
         report = await handle.result()
         return report.model_dump_json(indent=2)
 
-    _done(_with_temporal(run))
+    finish(_with_temporal(run))
 
 
 def ensure_schedule_for_up() -> None:
