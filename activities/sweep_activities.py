@@ -32,7 +32,7 @@ from mge.errors import MgeConflict, MgeError, MgeNotFound
 from mge.models import Draft
 from workflows import search_attributes as sa
 from workflows.draft_order import DraftOrderWorkflow
-from workflows.messages import ENDED, DraftOrderState, Stage
+from workflows.messages import ENDED, Discard, DraftOrderState, Stage
 from workflows.sweep_messages import (
     DeleteDraftRequest,
     DraftOutcome,
@@ -127,11 +127,11 @@ class SweepActivities:
                 return action if ours and action is not None else SweepAction.SKIP_ENDED_JOURNEY
             if action is None or view.stage not in (Stage.OPEN, Stage.READY):
                 return SweepAction.SKIP_ACTIVE_JOURNEY
-            if request.dry_run or await self._discard(handle):
+            if request.dry_run or await self._discard(handle, view.last_activity_at):
                 return action
             return SweepAction.SKIP_ENDED_JOURNEY
 
-    async def _discard(self, handle: WorkflowHandle[Any, Any]) -> bool:
+    async def _discard(self, handle: WorkflowHandle[Any, Any], seen_activity: datetime) -> bool:
         """False when the journey ended first (its validator or handler refused, or it closed).
         The update id names the sweep, so an operator can see in the journey's history who
         ended it, and a retry of the same sweep gets the same update back."""
@@ -139,6 +139,11 @@ class SweepActivities:
         try:
             update = await handle.start_update(
                 DraftOrderWorkflow.discard,
+                # Only if the shopper did nothing since the view this decision was made on.
+                Discard(
+                    reason=f"stale: ended by {activity.info().workflow_id}",
+                    unless_active_since=seen_activity,
+                ),
                 id=update_id,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 rpc_timeout=QUERY_TIMEOUT,

@@ -46,7 +46,7 @@ def fail(
 def fail_with(error: MgeflowError) -> NoReturn:
     message = error.message
     if isinstance(error, TemporalUnavailable):
-        message += " (start the local stack with `mgeflow up`, or set TEMPORAL_ADDRESS)"
+        message += f" ({TemporalUnavailable.hint})"
     fail(
         message, EXIT_USAGE if isinstance(error, InvalidInput) else EXIT_FAILED, error.field_errors
     )

@@ -9,18 +9,16 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-import structlog
 import typer
 
-from starter.cli_output import finish
+from starter.cli_output import fail, finish
+from starter.errors import TemporalUnavailable
 
-log = structlog.get_logger("mgeflow.cli")
 schedules_app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="The stale-draft sweep's Temporal Schedule."
 )
 T = TypeVar("T")
 Note = Annotated[str, typer.Option(help="Why; shown on the schedule in the UI.")]
-UP_TIMEOUT_SECONDS = 5.0
 
 
 def register_sweep_commands(app: typer.Typer) -> None:
@@ -28,9 +26,7 @@ def register_sweep_commands(app: typer.Typer) -> None:
     app.command("sweep")(sweep)
 
 
-def _with_temporal(
-    action: Callable[[Any, Any, str], Awaitable[T]], timeout: float | None = None
-) -> T:
+def _with_temporal(action: Callable[[Any, Any, str], Awaitable[T]]) -> T:
     """Connect with Temporal's own settings and run `action(client, sweep_settings, queue)`."""
     from starter.schedules import SweepSettings
     from worker import WorkerSettings, connect_temporal
@@ -39,7 +35,10 @@ def _with_temporal(
         client = await connect_temporal()
         return await action(client, SweepSettings(), WorkerSettings().task_queue)
 
-    return asyncio.run(asyncio.wait_for(run(), timeout))
+    try:
+        return asyncio.run(run())
+    except ConnectionError as error:
+        fail(f"{error} ({TemporalUnavailable.hint})")
 
 
 @schedules_app.command()
@@ -103,18 +102,3 @@ def sweep(dry_run: DryRun = False, wait: Wait = True) -> None:
         return report.model_dump_json(indent=2)
 
     finish(_with_temporal(run))
-
-
-def ensure_schedule_for_up() -> None:
-    """`mgeflow up` ensures the schedule when Temporal is reachable, and says so when not."""
-    from starter.schedules import SCHEDULE_ID, ensure_sweep_schedule
-
-    try:
-        outcome = _with_temporal(ensure_sweep_schedule, timeout=UP_TIMEOUT_SECONDS)
-        log.info("sweep.schedule", schedule_id=SCHEDULE_ID, outcome=outcome)
-    except Exception as error:  # the stack comes up without Temporal; the sweep can wait
-        log.warning(
-            "sweep.schedule.not_ensured",
-            error=type(error).__name__,
-            hint="run `mgeflow schedules ensure` once Temporal is up",
-        )

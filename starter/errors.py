@@ -95,6 +95,7 @@ class TemporalUnavailable(MgeflowError):
     """The Temporal server could not be reached."""
 
     status, code = 503, "temporal_unavailable"
+    hint = "start the local stack with `mgeflow up`, or set TEMPORAL_ADDRESS"
 
 
 # ApplicationError types raised by the journeys and activities, by SDK class.

@@ -17,9 +17,7 @@ async def check_temporal() -> tuple[bool, str]:
         flow = await Mgeflow.connect()
         await flow.client.count_workflows()
     except TemporalUnavailable as error:
-        return False, (
-            f"{error.message} (start the local stack with `mgeflow up`, or set TEMPORAL_ADDRESS)"
-        )
+        return False, f"{error.message} ({error.hint})"
     config = flow.client.service_client.config
     return True, f"temporal: ok ({config.target_host}, namespace {flow.client.namespace})"
 

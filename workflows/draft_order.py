@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         ENDED,
         STAGE_OF_ORDER_STATUS,
         AttachImage,
+        Discard,
         DraftOrderInput,
         DraftOrderState,
         OrderSummary,
@@ -282,18 +283,31 @@ class DraftOrderWorkflow:
         self._require_complete()
 
     @workflow.update
-    async def discard(self) -> DraftOrderState:
+    async def discard(self, request: Discard | None = None) -> DraftOrderState:
         await workflow.wait_condition(lambda: self.state.draft_id is not None)
         async with self._lock:
             self._require_editable_error()
+            if request is not None and self._active_since(request):
+                raise ApplicationError(
+                    "the cart changed meanwhile; it stays open", type="CartActive"
+                )
+            if request is not None and request.reason:
+                self._note(f"discarded: {request.reason}")
             await self._discard_draft()
             self.state.stage = Stage.DISCARDED
             self._publish()
             return self.state
 
     @discard.validator
-    def _check_discard(self) -> None:
+    def _check_discard(self, request: Discard | None = None) -> None:
         self._require_editable()
+        if request is not None and self._active_since(request):
+            raise ValueError("the cart changed meanwhile; it stays open")
+
+    def _active_since(self, request: Discard) -> bool:
+        """For discards decided elsewhere (the sweep): was the cart touched since?"""
+        since = request.unless_active_since
+        return since is not None and self.state.last_activity_at > since
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -122,6 +122,14 @@ class SetShipping(Message):
     shipping: Shipping
 
 
+class Discard(Message):
+    """End the cart and discard its MGE draft. `unless_active_since` makes it conditional: a
+    discard decided on an older view (the stale-draft sweep's) leaves a cart edited since."""
+
+    reason: str | None = Field(default=None, max_length=200)
+    unless_active_since: datetime | None = None
+
+
 class QuoteLine(Message):
     index: int
     sku: str

@@ -28,6 +28,7 @@ from workflows.draft_order import DraftOrderWorkflow
 from workflows.ids import Journey, journey_id
 from workflows.messages import (
     AttachImage,
+    Discard,
     DraftOrderInput,
     DraftOrderState,
     FollowUpPolicy,
@@ -319,3 +320,22 @@ async def test_order_follow_up_until_shipped(
     assert result.order.tracking is not None and result.order.tracking.number
     assert (await cart.describe()).typed_search_attributes.get(sa.STAGE) == "SHIPPED"
     await replay_check(cart, "draft_order_follow_up")
+
+
+async def test_a_conditional_discard_leaves_a_cart_edited_since(
+    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path
+) -> None:
+    cart = await open_cart(client, task_queue, reference)
+    seen = (await cart.query(DraftOrderWorkflow.view)).last_activity_at
+    await fill_cart(cart, jpeg)  # the shopper comes back after the sweep looked
+    refused = await failure_of(
+        cart.execute_update(DraftOrderWorkflow.discard, Discard(unless_active_since=seen))
+    )
+    assert "changed meanwhile" in refused.message
+    assert (await cart.query(DraftOrderWorkflow.view)).stage == Stage.OPEN
+
+    latest = (await cart.query(DraftOrderWorkflow.view)).last_activity_at
+    ended = await cart.execute_update(
+        DraftOrderWorkflow.discard, Discard(reason="stale", unless_active_since=latest)
+    )
+    assert ended.stage == Stage.DISCARDED and "discarded: stale" in ended.notes
