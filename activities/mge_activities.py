@@ -97,7 +97,7 @@ def application_error(exc: MgeError | ImageRejected | ImageUnavailable) -> Appli
 
 
 @asynccontextmanager
-async def _as_application_errors() -> AsyncIterator[None]:
+async def as_application_errors() -> AsyncIterator[None]:
     try:
         yield
     except (MgeError, ImageRejected, ImageUnavailable) as exc:
@@ -105,13 +105,14 @@ async def _as_application_errors() -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat while a long call (an upload) runs, so a dead worker is noticed quickly."""
+async def heartbeating(every: float = HEARTBEAT_SECONDS) -> AsyncIterator[None]:
+    """Heartbeat while a call runs, so a dead worker's activity is retried within the heartbeat
+    timeout rather than the (longer) start-to-close timeout."""
 
     async def beat() -> None:
         while True:
             activity.heartbeat()
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(every)
 
     task = asyncio.create_task(beat())
     try:
@@ -129,23 +130,23 @@ class MgeActivities:
 
     @activity.defn(name="mge.create_draft")
     async def create_draft(self, draft: DraftCreate) -> Draft:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.create_draft(draft)
 
     @activity.defn(name="mge.get_draft")
     async def get_draft(self, draft_id: int) -> Draft:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.get_draft(draft_id)
 
     @activity.defn(name="mge.update_draft")
     async def update_draft(self, edit: DraftEdit) -> Draft:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.update_draft(edit.draft_id, edit.update)
 
     @activity.defn(name="mge.attach_image")
     async def attach_image(self, request: AttachImageRequest) -> UploadedImage:
         """Probe the image, then stream it to the draft's assets."""
-        async with _as_application_errors(), _heartbeating():
+        async with as_application_errors(), heartbeating():
             async with self._images.open(request.image) as image:
                 asset: Asset = await self._mge.upload_draft_asset(request.draft_id, image)
             return UploadedImage(
@@ -158,14 +159,14 @@ class MgeActivities:
 
     @activity.defn(name="mge.validate_draft")
     async def validate_draft(self, draft_id: int) -> DraftValidation:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.validate_draft(draft_id)
 
     @activity.defn(name="mge.submit_draft")
     async def submit_draft(self, draft_id: int) -> Order:
         """Submit exactly once. A retry follows an ambiguous failure (timeout, lost answer, dead
         worker), so it reads the draft first: if MGE already made the order, that is the answer."""
-        async with _as_application_errors():
+        async with as_application_errors(), heartbeating():
             if activity.info().attempt > 1:
                 draft = await self._mge.get_draft(draft_id)
                 if draft.submitted_order_id:
@@ -177,7 +178,7 @@ class MgeActivities:
     async def probe_image(self, image: str) -> ImageFacts:
         """Read just the head of an image MGE will fetch itself, to learn its size and to refuse
         an unreadable or too small one before ordering."""
-        async with _as_application_errors():
+        async with as_application_errors():
             probe = await self._images.probe(image)
             return ImageFacts(
                 content_type=probe.content_type,
@@ -189,8 +190,8 @@ class MgeActivities:
     @activity.defn(name="mge.send_preview_photo")
     async def send_preview_photo(self, upload: PreviewPhoto) -> Preview:
         async with (
-            _as_application_errors(),
-            _heartbeating(),
+            as_application_errors(),
+            heartbeating(),
             self._images.open(upload.photo) as photo,
         ):
             if upload.preview_id is None:
@@ -201,7 +202,7 @@ class MgeActivities:
     async def wait_for_preview(self, preview_id: str) -> Preview:
         """One look at the preview. While MGE is still generating, fail retryably: Temporal's
         retry backoff spaces the polls, and the workflow's history records only the outcome."""
-        async with _as_application_errors():
+        async with as_application_errors():
             preview = await self._mge.get_preview(preview_id)
         if preview.is_failed:
             reason = preview.failure_reason or "MGE could not generate the preview"
@@ -222,27 +223,27 @@ class MgeActivities:
 
     @activity.defn(name="mge.get_purchase_options")
     async def get_purchase_options(self, preview_id: str) -> list[PurchaseOption]:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.get_purchase_options(preview_id)
 
     @activity.defn(name="mge.create_order")
     async def create_order(self, place: PlaceOrder) -> Order:
-        async with _as_application_errors():
+        async with as_application_errors(), heartbeating():
             return await self._mge.create_order(place.order, idempotency_key=place.idempotency_key)
 
     @activity.defn(name="mge.validate_order")
     async def validate_order(self, order: OrderRequest) -> OrderValidation:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.validate_order(order)
 
     @activity.defn(name="mge.delete_draft")
     async def delete_draft(self, draft_id: int) -> bool:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.delete_draft(draft_id)
 
     @activity.defn(name="mge.get_order")
     async def get_order(self, order_id: str) -> Order:
-        async with _as_application_errors():
+        async with as_application_errors():
             return await self._mge.get_order(order_id)
 
     def all(self) -> list[Any]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,9 +25,9 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.mge_activities import application_error
+from activities.mge_activities import as_application_errors, heartbeating
 from mge.client import MgeClient
-from mge.errors import MgeConflict, MgeError, MgeNotFound
+from mge.errors import MgeConflict, MgeNotFound
 from mge.models import Draft
 from workflows import search_attributes as sa
 from workflows.draft_order import DraftOrderWorkflow
@@ -111,7 +110,7 @@ class SweepActivities:
     async def end_journey(self, request: EndJourneyRequest) -> SweepAction:
         """End a stale journey through its own `discard` (so its own clean-up runs)."""
         handle = self._temporal.get_workflow_handle_for(DraftOrderWorkflow.run, request.workflow_id)
-        async with _heartbeating():
+        async with heartbeating(HEARTBEAT_SECONDS):
             try:
                 view = await handle.query(DraftOrderWorkflow.view, rpc_timeout=QUERY_TIMEOUT)
             except RPCError as error:
@@ -169,7 +168,7 @@ class SweepActivities:
         page_size = request.page_size
         number = request.position // page_size + 1 if page_size else 1
         offset = request.position - (number - 1) * (page_size or 0)
-        async with _as_application_errors():
+        async with as_application_errors():
             try:
                 page = await self._mge.list_drafts(status=request.status, page=number)
             except MgeNotFound:  # DRF's "Invalid page.": the listing ended before the position
@@ -209,7 +208,7 @@ class SweepActivities:
     async def delete_orphan_draft(self, request: DeleteDraftRequest) -> DraftOutcome:
         """Delete an orphan after reading it again: it must still be unsubmitted and old."""
         gone = DraftOutcome(action=SweepAction.SKIP_CHANGED_DRAFT, listed=False)
-        async with _as_application_errors(), _heartbeating():
+        async with as_application_errors(), heartbeating(HEARTBEAT_SECONDS):
             try:
                 draft = await self._mge.get_draft(request.draft_id)
             except MgeNotFound:
@@ -240,31 +239,6 @@ class SweepActivities:
             self.scan_drafts,
             self.delete_orphan_draft,
         ]
-
-
-@asynccontextmanager
-async def _as_application_errors() -> AsyncIterator[None]:
-    try:
-        yield
-    except MgeError as exc:
-        raise application_error(exc) from exc
-
-
-@asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat while a call runs, so a dead worker's activity is retried within the heartbeat
-    timeout rather than the (longer) start-to-close timeout."""
-
-    async def beat() -> None:
-        while True:
-            activity.heartbeat()
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
 
 
 def _literal(value: str) -> str:

@@ -21,22 +21,10 @@ from mge.models import (
     OrderRequest,
     Preview,
     PreviewRequest,
-    Shipping,
 )
 from tests.mge.imagefiles import make_padded_jpeg
 from tests.support.image_server import ImageServer
-
-BRAND = 116
-SKU = "DOT/VF/40X50/W/BLACK/STD"
-SHIPPING = Shipping(
-    name="Ada Lovelace",
-    email="ada@example.com",
-    phone="+65 6123 4567",
-    street="1 Orchard Road",
-    city="Singapore",
-    zip="238823",
-    country="SG",
-)
+from tests.support.shop import BRAND, SHIPPING, SKU
 
 
 async def ready_preview(mge: MgeClient, preview: Preview) -> Preview:

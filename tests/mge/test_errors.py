@@ -24,8 +24,9 @@ from mge.errors import (
     MgeValidationError,
 )
 from mge.models import DraftCreate, LineItem, OrderRequest, PreviewRequest
-from tests.mge.test_client import BRAND, SHIPPING, SKU, make_preview
+from tests.mge.test_client import make_preview
 from tests.support.image_server import ImageServer
+from tests.support.shop import BRAND, SHIPPING, SKU
 
 
 def token_order(token: str = "no-such-token", reference: str = "r-1") -> OrderRequest:

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from tests.starter.cli_process import Result, mgeflow
 from tests.support.sandbox import free_port
-from tests.workflows.journeys import BRAND, SHIPPING, SKU
+from tests.support.shop import BRAND, SHIPPING, SKU
 
 SHIPPING_JSON = json.dumps(SHIPPING.model_dump())
 

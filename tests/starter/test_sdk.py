@@ -18,7 +18,8 @@ from starter.errors import (
     TemporalUnavailable,
 )
 from starter.sdk import Mgeflow
-from tests.workflows.journeys import BRAND, NO_FOLLOW_UP, SHIPPING, SKU
+from tests.support.shop import BRAND, SHIPPING, SKU
+from tests.workflows.journeys import NO_FOLLOW_UP
 from workflows.ids import Journey
 from workflows.messages import Stage
 

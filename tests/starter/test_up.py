@@ -19,7 +19,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from starter.sdk import Mgeflow
 from tests.mge.imagefiles import make_image
 from tests.support.sandbox import free_port
-from tests.workflows.journeys import BRAND, NO_FOLLOW_UP, SHIPPING, SKU
+from tests.support.shop import BRAND, SHIPPING, SKU
+from tests.workflows.journeys import NO_FOLLOW_UP
 
 pytestmark = pytest.mark.slow
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.workflow import UpdateMethodMultiParam
 
-from mge.models import Shipping
+from mge.models import PurchaseOption
+from tests.support.shop import BRAND, SHIPPING
 from workflows.direct_order import DirectOrderWorkflow
 from workflows.ids import Journey, journey_id
 from workflows.messages import (
@@ -19,55 +22,52 @@ from workflows.messages import (
 )
 from workflows.preview_selection import PreviewSelectionWorkflow
 
-BRAND = 116
-SKU = "DOT/VF/40X50/W/BLACK/STD"
-SHIPPING = Shipping(
-    name="Ada Lovelace",
-    email="ada@example.com",
-    phone="+65 6123 4567",
-    street="1 Orchard Road",
-    city="Singapore",
-    zip="238823",
-    country="SG",
-)
+T = TypeVar("T")
 NO_FOLLOW_UP = FollowUpPolicy(enabled=False)
 FAST_FOLLOW_UP = FollowUpPolicy(
     first_interval=timedelta(milliseconds=200), max_interval=timedelta(milliseconds=400)
 )
 
 
-async def start_preview(
-    client: Client, task_queue: str, **fields: Any
-) -> tuple[WorkflowHandle[PreviewSelectionWorkflow, Any], list[Any]]:
-    """Start a preview journey and wait for its purchase options in one call."""
-    fields = {"brand_id": BRAND, "follow_up": NO_FOLLOW_UP, **fields}
-    request = PreviewSelectionInput(**fields)
+async def update_with_start(
+    client: Client,
+    task_queue: str,
+    journey: Journey,
+    run: Callable[..., Any],
+    request: Any,
+    update: UpdateMethodMultiParam[Any, T],
+) -> tuple[WorkflowHandle[Any, Any], T]:
+    """Start the journey unless it runs, and send it `update` (no argument): one call."""
     start = WithStartWorkflowOperation(
-        PreviewSelectionWorkflow.run,
+        run,
         request,
-        id=journey_id(Journey.PREVIEW_SELECTION, request.brand_id, request.reference),
+        id=journey_id(journey, request.brand_id, request.reference),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    options = await client.execute_update_with_start_workflow(
-        PreviewSelectionWorkflow.wait_for_options, start_workflow_operation=start
+    result = await client.execute_update_with_start_workflow(
+        update, args=[], start_workflow_operation=start
     )
-    return await start.workflow_handle(), options
+    return await start.workflow_handle(), result
+
+
+async def start_preview(
+    client: Client, task_queue: str, **fields: Any
+) -> tuple[WorkflowHandle[Any, Any], list[PurchaseOption]]:
+    """Start a preview journey and wait for its purchase options in one call."""
+    request = PreviewSelectionInput(**{"brand_id": BRAND, "follow_up": NO_FOLLOW_UP, **fields})
+    return await update_with_start(
+        client, task_queue, Journey.PREVIEW_SELECTION, PreviewSelectionWorkflow.run, request,
+        PreviewSelectionWorkflow.wait_for_options,
+    )  # fmt: skip
 
 
 async def place_direct_order(
     client: Client, task_queue: str, **fields: Any
-) -> tuple[WorkflowHandle[DirectOrderWorkflow, Any], DirectOrderOutcome]:
-    fields = {"brand_id": BRAND, "shipping": SHIPPING, "follow_up": NO_FOLLOW_UP, **fields}
-    request = DirectOrderInput(**fields)
-    start = WithStartWorkflowOperation(
-        DirectOrderWorkflow.run,
-        request,
-        id=journey_id(Journey.DIRECT_ORDER, request.brand_id, request.reference),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    outcome = await client.execute_update_with_start_workflow(
-        DirectOrderWorkflow.wait_for_order, start_workflow_operation=start
-    )
-    return await start.workflow_handle(), outcome
+) -> tuple[WorkflowHandle[Any, Any], DirectOrderOutcome]:
+    defaults = {"brand_id": BRAND, "shipping": SHIPPING, "follow_up": NO_FOLLOW_UP}
+    request = DirectOrderInput(**{**defaults, **fields})
+    return await update_with_start(
+        client, task_queue, Journey.DIRECT_ORDER, DirectOrderWorkflow.run, request,
+        DirectOrderWorkflow.wait_for_order,
+    )  # fmt: skip

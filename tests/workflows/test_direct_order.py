@@ -16,14 +16,8 @@ from mge import MgeSettings
 from mge.models import LineItem
 from tests.mge.imagefiles import make_image
 from tests.support.image_server import ImageServer
-from tests.workflows.journeys import (
-    BRAND,
-    FAST_FOLLOW_UP,
-    SHIPPING,
-    SKU,
-    place_direct_order,
-    start_preview,
-)
+from tests.support.shop import BRAND, SHIPPING, SKU
+from tests.workflows.journeys import FAST_FOLLOW_UP, place_direct_order, start_preview
 from tests.workflows.worker_process import WorkerProcess
 from workflows.direct_order import DirectOrderWorkflow
 from workflows.messages import DirectOrderInput, Stage

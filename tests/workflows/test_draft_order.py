@@ -11,21 +11,21 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
     Client,
-    WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from mge import ImageOpener, MgeClient, MgeSettings
-from mge.models import LineItem, PreviewRequest, Shipping
+from mge.models import LineItem, PreviewRequest
 from tests.mge.test_client import ready_preview
+from tests.support.shop import BRAND, SHIPPING, SKU
+from tests.workflows.journeys import FAST_FOLLOW_UP, NO_FOLLOW_UP, update_with_start
 from workflows import search_attributes as sa
 from workflows.draft_order import DraftOrderWorkflow
-from workflows.ids import Journey, journey_id
+from workflows.ids import Journey
 from workflows.messages import (
     AttachImage,
     Discard,
@@ -37,24 +37,7 @@ from workflows.messages import (
     Stage,
 )
 
-BRAND = 116
-SKU = "DOT/VF/40X50/W/BLACK/STD"
-SHIPPING = Shipping(
-    name="Ada Lovelace",
-    email="ada@example.com",
-    phone="+65 6123 4567",
-    street="1 Orchard Road",
-    city="Singapore",
-    zip="238823",
-    country="SG",
-)
 Cart = WorkflowHandle[DraftOrderWorkflow, DraftOrderState]
-
-
-NO_FOLLOW_UP = FollowUpPolicy(enabled=False)
-FAST_FOLLOW_UP = FollowUpPolicy(
-    first_interval=timedelta(milliseconds=200), max_interval=timedelta(milliseconds=400)
-)
 
 
 async def open_cart(
@@ -65,19 +48,14 @@ async def open_cart(
     follow_up: FollowUpPolicy = NO_FOLLOW_UP,
 ) -> Cart:
     """Open a cart with update-with-start, as the SDK does."""
-    start = WithStartWorkflowOperation(
-        DraftOrderWorkflow.run,
-        DraftOrderInput(
-            brand_id=BRAND, reference=reference, idle_timeout=idle, follow_up=follow_up
-        ),
-        id=journey_id(Journey.DRAFT_ORDER, BRAND, reference),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    request = DraftOrderInput(
+        brand_id=BRAND, reference=reference, idle_timeout=idle, follow_up=follow_up
     )
-    await client.execute_update_with_start_workflow(
-        DraftOrderWorkflow.opened, start_workflow_operation=start
-    )
-    return await start.workflow_handle()
+    handle, _ = await update_with_start(
+        client, task_queue, Journey.DRAFT_ORDER, DraftOrderWorkflow.run, request,
+        DraftOrderWorkflow.opened,
+    )  # fmt: skip
+    return handle
 
 
 async def fill_cart(cart: Cart, jpeg: Path) -> str:
