@@ -58,8 +58,6 @@ M = TypeVar("M", bound=BaseModel)
 
 # [assumed] mge-api.md §5: the words MGE uses when an ordered preview option has expired.
 EXPIRED_OPTION_MARKER = "has expired"
-# [assumed] mge-api.md §2: MGE may not support deleting drafts; these statuses mean "leave it".
-DELETE_UNSUPPORTED = (404, 405)
 # [assumed] mge-api.md §6: the multipart field names of uploads.
 ASSET_FILE_FIELD = "file"
 PREVIEW_IMAGE_FIELD = "image"

@@ -447,7 +447,6 @@ class OrderStatus:
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
-    FINAL = frozenset({DELIVERED, CANCELLED})
 
 
 class Order(MgeResponse):

@@ -11,12 +11,13 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.mge_activities import MgeActivities
+    from mge.models import OrderStatus
     from workflows import search_attributes as sa
     from workflows.activity_options import BACKGROUND
     from workflows.messages import ErrorInfo, FollowUpPolicy, OrderSummary, Stage
 
 # We stop following at "shipped": from there the carrier's tracking tells the rest.
-FOLLOWED_UNTIL = frozenset({"shipped", "delivered", "cancelled"})
+FOLLOWED_UNTIL = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 # MGE refusals the caller can fix (edit the cart, pick a fresh preview): the journey goes on.
 FIXABLE = frozenset({"MgeValidationError", "MgePreviewOptionExpired"})
 

@@ -22,6 +22,7 @@ from mge.models import (
     LineItem,
     Order,
     OrderLine,
+    OrderStatus,
     PreviewRequest,
     PreviewVariant,
     ProductCode,
@@ -81,13 +82,13 @@ ENDED = ORDERED | {
     Stage.FAILED,
 }
 EDITABLE = frozenset({Stage.CREATING, Stage.OPEN, Stage.READY})
-# MGE order status -> journey stage [assumed statuses after "processing", mge-api.md §7].
+# MGE order status -> journey stage.
 STAGE_OF_ORDER_STATUS = {
-    "processing": Stage.SUBMITTED,
-    "in_production": Stage.IN_PRODUCTION,
-    "shipped": Stage.SHIPPED,
-    "delivered": Stage.DELIVERED,
-    "cancelled": Stage.CANCELLED,
+    OrderStatus.PROCESSING: Stage.SUBMITTED,
+    OrderStatus.IN_PRODUCTION: Stage.IN_PRODUCTION,
+    OrderStatus.SHIPPED: Stage.SHIPPED,
+    OrderStatus.DELIVERED: Stage.DELIVERED,
+    OrderStatus.CANCELLED: Stage.CANCELLED,
 }
 
 

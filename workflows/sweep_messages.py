@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mge.models import DraftStatus
 from workflows.messages import Stage
 
 # Caps keep a huge sweep's report (carried across continue-as-new and returned) far below
@@ -72,7 +73,10 @@ class SweepPhase(StrEnum):
 # only meet what no journey will take care of.
 PHASES = list(SweepPhase)
 JOURNEY_STAGE = {SweepPhase.OPEN_JOURNEYS: Stage.OPEN, SweepPhase.READY_JOURNEYS: Stage.READY}
-DRAFT_STATUS = {SweepPhase.DRAFT_DRAFTS: "DRAFT", SweepPhase.READY_DRAFTS: "READY"}
+DRAFT_STATUS = {
+    SweepPhase.DRAFT_DRAFTS: DraftStatus.DRAFT,
+    SweepPhase.READY_DRAFTS: DraftStatus.READY,
+}
 
 
 class SweepCursor(SweepModel):
