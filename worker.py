@@ -34,6 +34,7 @@ from mge.settings import MgeSettings
 from starter.ops import HealthServer, WorkerHealth, prometheus_runtime
 from workflows.direct_order import DirectOrderWorkflow
 from workflows.draft_order import DraftOrderWorkflow
+from workflows.ids import DEFAULT_TASK_QUEUE
 from workflows.preview_selection import PreviewSelectionWorkflow
 from workflows.stale_draft_sweep import StaleDraftSweepWorkflow
 
@@ -55,7 +56,7 @@ class WorkerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MGEFLOW_", extra="ignore")
 
-    task_queue: str = Field(default="mgeflow", min_length=1)
+    task_queue: str = Field(default=DEFAULT_TASK_QUEUE, min_length=1)
     graceful_shutdown_seconds: float = Field(default=30.0, ge=0)
     max_concurrent_activities: int = Field(default=100, ge=1)
     max_concurrent_workflow_tasks: int = Field(default=100, ge=2)

@@ -101,7 +101,8 @@ async def as_application_errors() -> AsyncIterator[None]:
     try:
         yield
     except (MgeError, ImageRejected, ImageUnavailable) as exc:
-        raise application_error(exc) from exc
+        # No chained cause: Temporal would store its traceback, and MGE's answer may be in it.
+        raise application_error(exc) from None
 
 
 @asynccontextmanager

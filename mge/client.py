@@ -40,6 +40,7 @@ from mge.models import (
     DraftCreate,
     DraftUpdate,
     DraftValidation,
+    LineQuote,
     Order,
     OrderRequest,
     OrderValidation,
@@ -154,8 +155,12 @@ class MgeClient:
 
     async def validate_order(self, order: OrderRequest) -> OrderValidation:
         """Dry run: MGE checks the body and creates nothing."""
-        response = await self._send("POST", "orders/validate/", json=_body(order))
-        return _parse(OrderValidation, response, "POST", "orders/validate/")
+        path = "orders/validate/"
+        result = _parse(
+            OrderValidation, await self._send("POST", path, json=_body(order)), "POST", path
+        )
+        _raise_unless_valid(result.valid, result.line_items, "the order is not valid", path)
+        return result
 
     async def get_order(self, order_id: str) -> Order:
         return await self._get(f"orders/{order_id}/", Order)
@@ -208,13 +213,7 @@ class MgeClient:
         A 200 answer with `valid: false` is raised as `MgeValidationError` like a 400."""
         path = f"order-drafts/{draft_id}/validate/"
         result = _parse(DraftValidation, await self._send("POST", path), "POST", path)
-        if not result.valid:
-            errors = {
-                f"line_items[{q.index}]": [str(e) for e in q.errors]
-                for q in result.line_items
-                if q.errors
-            }
-            raise _validation_error("the draft is not valid", errors, "POST", path)
+        _raise_unless_valid(result.valid, result.line_items, "the draft is not valid", path)
         return result
 
     async def submit_draft(self, draft_id: int) -> Order:
@@ -389,6 +388,13 @@ def _validation_error(
     if expired:
         message = "a preview option has expired: create a fresh preview before ordering"
     return cls(message, method=method, path=path, status=400, field_errors=field_errors)
+
+
+def _raise_unless_valid(valid: bool, lines: list[LineQuote], message: str, path: str) -> None:
+    """MGE's validations may answer 200 with `valid: false`: that is a refusal like a 400."""
+    if not valid:
+        errors = {f"line_items[{q.index}]": [str(e) for e in q.errors] for q in lines if q.errors}
+        raise _validation_error(message, errors, "POST", path)
 
 
 def _retry_after(value: str | None) -> float | None:

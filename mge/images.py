@@ -190,12 +190,18 @@ class ImageOpener:
                     raise ImageUnavailable(
                         f"the image URL answered HTTP {response.status_code}", transient=transient
                     )
+                # A compressed answer's length is not the image's size; count it while streaming.
                 length = response.headers.get("Content-Length")
-                size = int(length) if length and length.isdigit() else None
+                encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+                size = int(length) if length and length.isdigit() and not encoded else None
                 yield size, response.aiter_bytes(CHUNK_BYTES)
         except httpx.TransportError as exc:
             raise ImageUnavailable(
                 f"the image URL could not be read ({type(exc).__name__})", transient=True
+            ) from exc
+        except httpx.HTTPError as exc:  # an invalid URL, a redirect loop: trying again won't help
+            raise ImageUnavailable(
+                f"the image URL cannot be used ({type(exc).__name__})", transient=False
             ) from exc
 
 

@@ -97,7 +97,10 @@ class AssetParams(MgeRequest):
 
 
 class OrderLine(MgeRequest):
-    """The `order_line` of a purchase option, copied verbatim into `line_items` (Flow B)."""
+    """The `order_line` of a purchase option, copied verbatim into `line_items` (Flow B).
+    It arrives in MGE's answers, so a field MGE adds there is ignored, not refused."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True, frozen=True)
 
     sku: Sku
     quantity: int = Field(ge=1)
@@ -246,7 +249,8 @@ class PreviewRequest(MgeRequest):
 
 
 class MgeResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Answers echo shipping data: a contract mismatch must not print it.
+    model_config = ConfigDict(extra="allow", hide_input_in_errors=True)
 
 
 T = TypeVar("T")

@@ -90,9 +90,11 @@ def up(
 
     from starter.cli_output import fail, finish
     from starter.stack import LocalStack, StackConfig, StackError, run_stack
+    from worker import WorkerSettings
 
     configure_logging(log_level, json=json_logs)
     config = StackConfig(
+        task_queue=WorkerSettings().task_queue,  # the queue every other command uses too
         data_dir=data_dir,
         temporal_port=temporal_port,
         ui_port=ui_port,

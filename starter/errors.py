@@ -108,6 +108,9 @@ _BY_TYPE: dict[str, type[MgeflowError]] = {
     "CartClosed": JourneyClosed,
     "JourneyClosed": JourneyClosed,
     "CartExists": Conflict,
+    "CartActive": Conflict,
+    "CartNotReady": Conflict,
+    "LineGone": Conflict,
     "OptionNotOffered": Conflict,
     "MgeConflict": Conflict,
     "PreviewFailed": JourneyFailed,
@@ -123,13 +126,11 @@ _BY_TYPE: dict[str, type[MgeflowError]] = {
 def from_application_error(error: ApplicationError) -> MgeflowError:
     details = error.details[0] if error.details else {}
     field_errors = details.get("field_errors", {}) if isinstance(details, dict) else {}
-    if error.type in ("ImageRejected", "ImageUnavailable") and not field_errors:
-        field_errors = {"image": [error.message]}
     return _BY_TYPE.get(error.type or "", MgeflowError)(error.message, field_errors)
 
 
-def translate(exc: BaseException, journey_id: str) -> MgeflowError | None:
-    """The SDK error for a Temporal exception, or None if it is not one we know."""
+def translate(exc: BaseException, journey_id: str) -> MgeflowError:
+    """The SDK error for a Temporal exception; unknown ones become a plain `MgeflowError`."""
     if isinstance(exc, WorkflowUpdateFailedError) and isinstance(exc.cause, ApplicationError):
         return from_application_error(exc.cause)
     if isinstance(exc, WorkflowAlreadyStartedError):
@@ -141,4 +142,4 @@ def translate(exc: BaseException, journey_id: str) -> MgeflowError | None:
             return JourneyNotFound(f"no journey {journey_id}")
         if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             return TemporalUnavailable(f"Temporal did not answer: {exc.message}")
-    return None
+    return MgeflowError(f"{journey_id}: {type(exc).__name__}: {exc}")

@@ -30,11 +30,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.workflow import UpdateMethodMultiParam
 
 from mge.models import LineItem, OrderLine, PurchaseOption, Shipping, UploadedImage
-from starter.errors import InvalidInput, MgeflowError, TemporalUnavailable, translate
+from starter.errors import Conflict, InvalidInput, MgeflowError, TemporalUnavailable, translate
 from workflows import search_attributes as sa
 from workflows.direct_order import DirectOrderWorkflow
 from workflows.draft_order import DraftOrderWorkflow
-from workflows.ids import Journey, journey_id
+from workflows.ids import DEFAULT_TASK_QUEUE, Journey, journey_id
 from workflows.messages import (
     AttachImage,
     Choice,
@@ -123,7 +123,7 @@ class Mgeflow:
         self,
         client: Client,
         *,
-        task_queue: str = "mgeflow",
+        task_queue: str = DEFAULT_TASK_QUEUE,
         follow_up: FollowUpPolicy | None = None,
     ) -> None:
         self.client = client
@@ -249,9 +249,19 @@ class Mgeflow:
         shipping) or into a new cart with the same reference (then no shipping here)."""
         request = build(Choose, preview_option_id=preview_option_id, sku=sku, shipping=shipping)
         handle = self._preview(brand_id, reference)
-        return await self._guard(
-            handle.id, handle.execute_update(PreviewSelectionWorkflow.choose, request)
-        )
+        try:
+            return await self._guard(
+                handle.id, handle.execute_update(PreviewSelectionWorkflow.choose, request)
+            )
+        except MgeflowError:  # a journey that ended on this very choice answers with it
+            state = await self._already_ended(handle.query(PreviewSelectionWorkflow.view))
+            choice = state.choice if state is not None else None
+            if choice is None or (choice.line.preview_option_id, choice.line.sku) != (
+                preview_option_id,
+                sku,
+            ):
+                raise
+            return choice
 
     async def replace_photo(
         self, brand_id: int, reference: str, photo: str
@@ -295,7 +305,7 @@ class Mgeflow:
             follow_up=self.follow_up,
         )
         try:
-            return await self._update_with_start(
+            outcome = await self._update_with_start(
                 DirectOrderWorkflow.run,
                 request,
                 journey_key(Journey.DIRECT_ORDER, brand_id, reference),
@@ -307,7 +317,13 @@ class Mgeflow:
             state = await self._already_ended(handle.query(DirectOrderWorkflow.view))
             if state is None or (state.order is None and state.validation is None):
                 raise
-            return DirectOrderOutcome(order=state.order, validation=state.validation)
+            outcome = DirectOrderOutcome(order=state.order, validation=state.validation)
+        if (outcome.order is None) != dry_run:  # a real order must never stop at a dry run
+            raise Conflict(
+                f"reference {reference} was used by a {'real order' if dry_run else 'dry run'}:"
+                " give each dry run its own reference"
+            )
+        return outcome
 
     async def view_order(self, brand_id: int, reference: str) -> DirectOrderState:
         handle = self._order(brand_id, reference)
@@ -338,7 +354,13 @@ class Mgeflow:
             journey_key(Journey.DRAFT_ORDER, brand_id or 1, reference)  # validates: no quotes
             clauses.append(f"MgeReference = '{reference}'")
         if stage is not None:
-            clauses.append(f"MgeStage = '{Stage(stage).value}'")
+            try:
+                clauses.append(f"MgeStage = '{Stage(stage).value}'")
+            except ValueError:
+                raise InvalidInput(
+                    f"stage: {stage!r} is not a stage",
+                    {"stage": ["one of " + ", ".join(s.value for s in Stage)]},
+                ) from None
         if running is not None:
             clauses.append(f"ExecutionStatus {'=' if running else '!='} 'Running'")
         executions = self.client.list_workflows(" AND ".join(clauses), limit=limit)
@@ -456,10 +478,7 @@ class Mgeflow:
         except MgeflowError:
             raise
         except Exception as exc:
-            error = translate(exc, journey_id)
-            if error is None:
-                raise
-            raise error from None
+            raise translate(exc, journey_id) from exc
 
     async def _already_ended(self, call: Awaitable[T]) -> T | None:
         """The view of a journey that may have ended, or None if there is none to read."""

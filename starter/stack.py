@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 
 from workflows import search_attributes as sa
+from workflows.ids import DEFAULT_TASK_QUEUE
 
 T = TypeVar("T")
 SANDBOX_API_KEY = "sk_sandbox_test"
@@ -47,7 +48,7 @@ class StackConfig:
     sandbox_port: int = 8700
     #: A real (or remote) MGE; None runs the sandbox and uses its key.
     mge_base_url: str | None = None
-    task_queue: str = "mgeflow"
+    task_queue: str = DEFAULT_TASK_QUEUE
     stop_grace_seconds: float = 15.0
 
     @property

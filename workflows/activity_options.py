@@ -47,7 +47,6 @@ PREVIEW_POLL: ActivityOptions = {
         initial_interval=timedelta(seconds=1),
         backoff_coefficient=1.5,
         maximum_interval=timedelta(seconds=30),
-        non_retryable_error_types=["PreviewFailed"],
     ),
 }
 # Background reads and clean-up: nobody waits, so be patient with MGE.

@@ -22,12 +22,18 @@ FOLLOWED_UNTIL = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderSta
 FIXABLE = frozenset({"MgeValidationError", "MgePreviewOptionExpired"})
 
 
-def caller_error(error: ActivityError) -> ApplicationError:
-    """An activity failure as the caller should see it: MGE's type, words and field errors."""
+def application_cause(error: FailureError) -> ApplicationError | None:
+    """The ApplicationError behind an activity failure (through timeouts and retries), if any."""
     cause: BaseException | None = error.cause
     while isinstance(cause, FailureError) and not isinstance(cause, ApplicationError):
         cause = cause.cause
-    if not isinstance(cause, ApplicationError):
+    return cause if isinstance(cause, ApplicationError) else None
+
+
+def caller_error(error: ActivityError) -> ApplicationError:
+    """An activity failure as the caller should see it: MGE's type, words and field errors."""
+    cause = application_cause(error)
+    if cause is None:
         return ApplicationError(
             "MGE did not answer in time; try again later", type="MgeUnavailable", non_retryable=True
         )
@@ -45,17 +51,24 @@ def error_info(failure: ApplicationError, at: datetime) -> ErrorInfo:
 
 
 async def follow_order(
-    order: OrderSummary, policy: FollowUpPolicy, on_change: Callable[[OrderSummary], None]
+    order: OrderSummary,
+    policy: FollowUpPolicy,
+    on_change: Callable[[OrderSummary], None],
+    note: Callable[[str], None],
 ) -> OrderSummary:
-    """MGE has no webhooks: read the order on durable timers with growing intervals."""
+    """MGE has no webhooks: read the order on durable timers with growing intervals. If MGE
+    cannot tell for an hour, stop following: the order exists, the journey must not fail."""
     interval = policy.first_interval
     while order.status not in FOLLOWED_UNTIL:
         await workflow.sleep(interval)
-        latest = OrderSummary.of(
-            await workflow.execute_activity_method(
+        try:
+            placed = await workflow.execute_activity_method(
                 MgeActivities.get_order, order.order_id, **BACKGROUND
             )
-        )
+        except ActivityError as error:
+            note(f"stopped following order {order.order_id}: {caller_error(error).message}")
+            return order
+        latest = OrderSummary.of(placed)
         if latest != order:
             order = latest
             on_change(order)

@@ -64,7 +64,7 @@ class DirectOrderWorkflow:
             self.state.last_error = error_info(failure, workflow.now())
             self._move_to(Stage.FAILED)
         if self.state.order is not None and input.follow_up.enabled:
-            await follow_order(self.state.order, input.follow_up, self._order_changed)
+            await follow_order(self.state.order, input.follow_up, self._order_changed, self._note)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
@@ -134,6 +134,10 @@ class DirectOrderWorkflow:
         )
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _note(self, text: str) -> None:
+        self.state.notes.append(text)
+        workflow.logger.info(text)
 
     def _order_changed(self, order: OrderSummary) -> None:
         self.state.order = order

@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.mge_activities import AttachImageRequest, DraftEdit, MgeActivities
     from mge.models import AssetParams, DraftCreate, DraftUpdate, DraftValidation
-    from workflows.activity_options import BACKGROUND, EDIT, ORDER, UPLOAD
+    from workflows.activity_options import BACKGROUND, EDIT, ORDER, UPLOAD, ActivityOptions
     from workflows.common import FIXABLE, caller_error, error_info, follow_order, publish
     from workflows.messages import (
         EDITABLE,
@@ -62,6 +62,7 @@ class DraftOrderWorkflow:
     async def run(self, input: DraftOrderInput) -> DraftOrderState:
         self._publish()
         if self.state.draft_id is None and not await self._create_draft():
+            await workflow.wait_condition(workflow.all_handlers_finished)
             return self.state
         while self.state.stage not in ENDED:
             if self._should_continue_as_new():
@@ -77,11 +78,18 @@ class DraftOrderWorkflow:
                 )
             await self._wait_for_edit_or_idle()
         if self.state.order is not None and self.state.follow_up.enabled:
-            await follow_order(self.state.order, self.state.follow_up, self._order_changed)
+            await follow_order(
+                self.state.order, self.state.follow_up, self._order_changed, self._note
+            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
     async def _create_draft(self) -> bool:
+        # While MGE is down the cart waits to exist, as long as a shopper would wait.
+        create: ActivityOptions = {
+            **BACKGROUND,
+            "schedule_to_close_timeout": self.state.idle_timeout,
+        }
         try:
             draft = await workflow.execute_activity_method(
                 MgeActivities.create_draft,
@@ -90,7 +98,7 @@ class DraftOrderWorkflow:
                     reference_id=self.state.reference,
                     line_items=self.state.lines,
                 ),
-                **EDIT,
+                **create,
             )
         except ActivityError as error:
             self._fail(caller_error(error))
@@ -127,17 +135,21 @@ class DraftOrderWorkflow:
     async def _abandon(self) -> None:
         async with self._lock:
             self._note("idle timeout: the shopper left")
-            await self._discard_draft()
-            self.state.stage = Stage.ABANDONED
-            self._publish()
+            self._end(Stage.ABANDONED)
+            await self._discard_draft(BACKGROUND)
 
-    async def _discard_draft(self) -> None:
+    def _end(self, stage: Stage) -> None:
+        """The cart ends before its draft is deleted, so nothing waits on MGE to learn it."""
+        self.state.stage = stage
+        self._publish()
+
+    async def _discard_draft(self, options: ActivityOptions) -> None:
         """Best effort: MGE may not support deleting drafts (the sweep reports leftovers)."""
         if self.state.draft_id is None:
             return
         try:
             deleted = await workflow.execute_activity_method(
-                MgeActivities.delete_draft, self.state.draft_id, **BACKGROUND
+                MgeActivities.delete_draft, self.state.draft_id, **options
             )
         except ActivityError as error:
             self._note(f"the MGE draft could not be discarded: {caller_error(error).message}")
@@ -155,17 +167,7 @@ class DraftOrderWorkflow:
     async def opened(self) -> DraftOrderState:
         """Answers once the MGE draft exists: with update-with-start, "open this cart" is one
         idempotent call."""
-        await workflow.wait_condition(
-            lambda: self.state.draft_id is not None or self.state.stage == Stage.FAILED
-        )
-        if self.state.stage == Stage.FAILED and self.state.last_error is not None:
-            error = self.state.last_error
-            raise ApplicationError(
-                error.message,
-                {"field_errors": error.field_errors},
-                type=error.type,
-                non_retryable=True,
-            )
+        await self._draft_created()
         return self.state
 
     @workflow.update
@@ -178,6 +180,13 @@ class DraftOrderWorkflow:
             )
             self.state.images.append(image)
             if request.line is not None:
+                if request.line >= len(self.state.lines):  # lines changed while this waited
+                    raise ApplicationError(
+                        f"line {request.line} no longer exists; the image was uploaded as "
+                        f"{image.asset_token}: set the lines with it",
+                        type="LineGone",
+                        non_retryable=True,
+                    )
                 lines = list(self.state.lines)
                 lines[request.line] = lines[request.line].model_copy(
                     update={
@@ -245,7 +254,7 @@ class DraftOrderWorkflow:
 
     @workflow.update
     async def submit(self) -> OrderSummary:
-        await workflow.wait_condition(lambda: self.state.draft_id is not None)
+        await self._draft_created()
         async with self._lock:
             if self.state.order is not None:  # a repeated submit answers the same order
                 return self.state.order
@@ -284,7 +293,7 @@ class DraftOrderWorkflow:
 
     @workflow.update
     async def discard(self, request: Discard | None = None) -> DraftOrderState:
-        await workflow.wait_condition(lambda: self.state.draft_id is not None)
+        await self._draft_created()
         async with self._lock:
             self._require_editable_error()
             if request is not None and self._active_since(request):
@@ -292,10 +301,10 @@ class DraftOrderWorkflow:
                     "the cart changed meanwhile; it stays open", type="CartActive"
                 )
             if request is not None and request.reason:
-                self._note(f"discarded: {request.reason}")
-            await self._discard_draft()
-            self.state.stage = Stage.DISCARDED
-            self._publish()
+                # Partner text: kept in the view, never logged (it could name a person).
+                self.state.notes.append(f"discarded: {request.reason}")
+            self._end(Stage.DISCARDED)
+            await self._discard_draft(EDIT)
             return self.state
 
     @discard.validator
@@ -315,7 +324,7 @@ class DraftOrderWorkflow:
     async def _editing(self) -> AsyncIterator[None]:
         """Run an edit: after the draft exists, one at a time, resetting the idle timer, with
         MGE's refusal passed to the caller while the cart stays usable."""
-        await workflow.wait_condition(lambda: self.state.draft_id is not None)
+        await self._draft_created()
         async with self._lock:
             self._require_editable_error()
             self._touch()
@@ -361,11 +370,11 @@ class DraftOrderWorkflow:
 
     def _quote_expired(self) -> bool:
         quote = self.state.quote
+        # Any stage: a window can also lapse while a submit waits on MGE (back to OPEN).
         return (
-            self.state.stage == Stage.READY
-            and quote is not None
+            quote is not None
             and quote.ready_until is not None
-            and quote.ready_until <= workflow.now()
+            and (quote.ready_until <= workflow.now())
         )
 
     def _require_editable(self) -> None:
@@ -393,6 +402,20 @@ class DraftOrderWorkflow:
         ]
         if missing:
             raise ValueError(f"the cart has no {' and no '.join(missing)} yet: set them first")
+
+    async def _draft_created(self) -> None:
+        """Wait until the MGE draft exists; if MGE refused to create it, say why."""
+        await workflow.wait_condition(
+            lambda: self.state.draft_id is not None or self.state.stage == Stage.FAILED
+        )
+        if self.state.draft_id is None:
+            error = self.state.last_error
+            raise ApplicationError(
+                error.message if error else "the MGE draft could not be created",
+                {"field_errors": error.field_errors} if error else {},
+                type=error.type if error else "CartNotReady",
+                non_retryable=True,
+            )
 
     def _draft_id(self) -> int:
         if self.state.draft_id is None:  # handlers wait for the draft first; this cannot happen

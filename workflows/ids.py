@@ -8,6 +8,8 @@ from enum import StrEnum
 # A partner's own cart/order reference; it appears in ids, so it must never be personal data.
 REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 REFERENCE_RULE = "1-128 characters of letters, digits and . _ : -"
+# Where workers poll and journeys run, unless MGEFLOW_TASK_QUEUE says otherwise.
+DEFAULT_TASK_QUEUE = "mgeflow"
 
 
 class Journey(StrEnum):

@@ -13,6 +13,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
@@ -71,7 +72,7 @@ class PreviewSelectionWorkflow:
             else:  # a choice is being placed; its handler decides what follows
                 await workflow.wait_condition(lambda: self.state.stage != Stage.PLACING)
         if self.state.order is not None and input.follow_up.enabled:
-            await follow_order(self.state.order, input.follow_up, self._order_changed)
+            await follow_order(self.state.order, input.follow_up, self._order_changed, self._note)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
 
@@ -159,12 +160,20 @@ class PreviewSelectionWorkflow:
 
     @wait_for_options.validator
     def _check_wait_for_options(self) -> None:
-        if self.state.stage in ENDED and self.state.stage != Stage.CHOOSING:
+        if self.state.stage in ENDED:
             raise ValueError(f"the preview journey is {self.state.stage.value}")
 
     @workflow.update
     async def choose(self, request: Choose) -> Choice:
         async with self._lock:
+            if (made := self._made(request)) is not None:  # a double click: the same answer
+                return made
+            if self.state.stage != Stage.CHOOSING:
+                raise ApplicationError(
+                    f"the preview journey is {self.state.stage.value}: another choice was made",
+                    type="JourneyClosed",
+                    non_retryable=True,
+                )
             row = self._offered(request)
             if row is None:  # the options changed while this choice waited
                 raise ApplicationError(
@@ -180,7 +189,9 @@ class PreviewSelectionWorkflow:
 
     @choose.validator
     def _check_choose(self, request: Choose) -> None:
-        if self.state.stage != Stage.CHOOSING:
+        if self._made(request) is not None:
+            return
+        if self.state.stage not in (Stage.CHOOSING, Stage.PLACING):
             raise ValueError(f"nothing to choose from: the preview journey is {self.state.stage}")
         if self._offered(request) is None:
             raise ValueError(
@@ -263,6 +274,9 @@ class PreviewSelectionWorkflow:
                 ),
                 id=draft_id,
                 parent_close_policy=ParentClosePolicy.ABANDON,
+                # As for every journey: a reference opens one cart, ever.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=f"Cart {self.state.reference}",
             )
         except WorkflowAlreadyStartedError:
             raise ApplicationError(
@@ -273,6 +287,16 @@ class PreviewSelectionWorkflow:
         self.state.choice = Choice(line=line, draft_workflow_id=draft_id)
         self._move_to(Stage.HANDED_OFF)
         return self.state.choice
+
+    def _made(self, request: Choose) -> Choice | None:
+        """The choice already made for this very row, if any."""
+        choice = self.state.choice
+        if choice is not None and (choice.line.preview_option_id, choice.line.sku) == (
+            request.preview_option_id,
+            request.sku,
+        ):
+            return choice
+        return None
 
     def _offered(self, request: Choose) -> PurchaseOption | None:
         for row in self.state.options:

@@ -17,11 +17,12 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.sweep_activities import SweepActivities
     from workflows.activity_options import ActivityOptions
+    from workflows.common import application_cause
     from workflows.messages import Stage
     from workflows.sweep_messages import (
         DRAFT_STATUS,
@@ -195,15 +196,10 @@ class StaleDraftSweepWorkflow:
     # -- helpers --------------------------------------------------------------------------------
 
     def _fail(self, target: str, error: ActivityError) -> None:
-        cause: BaseException = error
-        while isinstance(cause, FailureError) and cause.cause is not None:
-            if isinstance(cause, ApplicationError):
-                break
-            cause = cause.cause
-        type_ = (cause.type if isinstance(cause, ApplicationError) else None) or type(
-            cause
-        ).__name__
-        message = cause.message if isinstance(cause, FailureError) else str(cause)
+        cause = application_cause(error)
+        deepest = error.cause or error  # e.g. a timeout, when no ApplicationError is behind it
+        type_ = (cause.type if cause else None) or type(deepest).__name__
+        message = cause.message if cause else str(deepest)
         self.progress.report.fail(target, type_, message)
         workflow.logger.warning("sweep step failed", extra={"target": target, "type": type_})
 

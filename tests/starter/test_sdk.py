@@ -11,9 +11,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from starter.errors import (
+    Conflict,
     InvalidInput,
     JourneyClosed,
     JourneyNotFound,
+    MgeAccessDenied,
     Refused,
     TemporalUnavailable,
 )
@@ -147,3 +149,24 @@ async def test_unreachable_temporal_is_one_clear_error() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(TemporalUnavailable, match="cannot reach Temporal"):
         await Mgeflow.connect(env={"TEMPORAL_ADDRESS": f"127.0.0.1:{port}"})
+
+
+async def test_a_dry_run_reference_never_swallows_a_real_order(
+    flow: Mgeflow, reference: str, jpeg: Path, sandbox: Any
+) -> None:
+    options = await flow.start_preview(BRAND, reference, str(jpeg))
+    line = options[0].order_line
+    await flow.place_order(BRAND, f"{reference}-o", lines=[line], shipping=SHIPPING, dry_run=True)
+    with pytest.raises(Conflict, match="was used by a dry run"):
+        await flow.place_order(BRAND, f"{reference}-o", lines=[line], shipping=SHIPPING)
+    assert f"{reference}-o" not in sandbox.audit()["orders_by_reference"]
+
+
+async def test_a_cart_mge_refuses_to_create_answers_every_call(
+    flow: Mgeflow, reference: str, jpeg: Path
+) -> None:
+    with pytest.raises(MgeAccessDenied):  # the key may not act for brand 999
+        await flow.attach_image(999, reference, str(jpeg))
+    with pytest.raises(JourneyClosed):  # the reference is spent; the journey says why
+        await flow.open_cart(999, reference)
+    assert (await flow.view_cart(999, reference)).stage == Stage.FAILED

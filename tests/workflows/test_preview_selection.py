@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from tests.support.shop import SHIPPING
 from tests.workflows.journeys import start_preview
 from workflows.draft_order import DraftOrderWorkflow
-from workflows.messages import Choose, Outcome, ReplacePhoto, SetShipping, Stage
+from workflows.messages import Choose, FollowUpPolicy, Outcome, ReplacePhoto, SetShipping, Stage
 from workflows.preview_selection import PreviewSelectionWorkflow
 
 
@@ -218,3 +218,25 @@ async def test_expired_option_then_a_fresh_preview_in_the_same_journey(
     assert choice.order is not None
     assert sandbox.audit()["orders_by_reference"][reference] == [choice.order.order_id]
     await replay_check(journey, "preview_option_expired_then_fresh")
+
+
+async def test_a_double_click_on_choose_places_one_order(
+    client: Client, worker: Worker, task_queue: str, reference: str, jpeg: Path, sandbox: Any
+) -> None:
+    # Following its order keeps the journey running, so later calls reach its handlers.
+    journey, options = await start_preview(
+        client, task_queue, reference=reference, photo=str(jpeg), follow_up=FollowUpPolicy()
+    )
+    choose = choice_of(options[0], shipping=SHIPPING)
+    first, second = await asyncio.gather(
+        journey.execute_update(PreviewSelectionWorkflow.choose, choose),
+        journey.execute_update(PreviewSelectionWorkflow.choose, choose),
+    )
+    assert first == second and first.order is not None
+    other = await failure_of(
+        journey.execute_update(
+            PreviewSelectionWorkflow.choose, choice_of(options[1], shipping=SHIPPING)
+        )
+    )
+    assert "nothing to choose from" in other.message
+    assert sandbox.audit()["orders_by_reference"][reference] == [first.order.order_id]
