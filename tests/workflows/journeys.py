@@ -6,8 +6,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+import pytest
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.workflow import UpdateMethodMultiParam
 
 from mge.models import PurchaseOption
@@ -71,3 +78,11 @@ async def place_direct_order(
         client, task_queue, Journey.DIRECT_ORDER, DirectOrderWorkflow.run, request,
         DirectOrderWorkflow.wait_for_order,
     )  # fmt: skip
+
+
+async def failure_of(update: Any) -> ApplicationError:
+    """The ApplicationError an update failed with (a validator's refusal or MGE's)."""
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await update
+    assert isinstance(caught.value.cause, ApplicationError)
+    return caught.value.cause

@@ -12,9 +12,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import (
     Client,
     WorkflowHandle,
-    WorkflowUpdateFailedError,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
@@ -22,7 +20,7 @@ from mge import ImageOpener, MgeClient, MgeSettings
 from mge.models import LineItem, PreviewRequest
 from tests.mge.test_client import ready_preview
 from tests.support.shop import BRAND, SHIPPING, SKU
-from tests.workflows.journeys import FAST_FOLLOW_UP, NO_FOLLOW_UP, update_with_start
+from tests.workflows.journeys import FAST_FOLLOW_UP, NO_FOLLOW_UP, failure_of, update_with_start
 from workflows import search_attributes as sa
 from workflows.draft_order import DraftOrderWorkflow
 from workflows.ids import Journey
@@ -64,13 +62,6 @@ async def fill_cart(cart: Cart, jpeg: Path) -> str:
     await cart.execute_update(DraftOrderWorkflow.set_lines, SetLines(lines=[line]))
     await cart.execute_update(DraftOrderWorkflow.set_shipping, SetShipping(shipping=SHIPPING))
     return image.asset_token
-
-
-async def failure_of(update: Any) -> ApplicationError:
-    with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await update
-    assert isinstance(caught.value.cause, ApplicationError)
-    return caught.value.cause
 
 
 async def test_flow_a_cart_to_one_order(

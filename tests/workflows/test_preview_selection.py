@@ -13,17 +13,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from tests.support.shop import SHIPPING
-from tests.workflows.journeys import start_preview
+from tests.workflows.journeys import failure_of, start_preview
 from workflows.draft_order import DraftOrderWorkflow
 from workflows.messages import Choose, FollowUpPolicy, Outcome, ReplacePhoto, SetShipping, Stage
 from workflows.preview_selection import PreviewSelectionWorkflow
-
-
-async def failure_of(update: Any) -> ApplicationError:
-    with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await update
-    assert isinstance(caught.value.cause, ApplicationError)
-    return caught.value.cause
 
 
 def choice_of(row: Any, **extra: Any) -> Choose:
