@@ -147,6 +147,7 @@ async def run_worker(settings: WorkerSettings, mge_settings: MgeSettings) -> Non
     images = ImageOpener(
         max_bytes=mge_settings.max_image_bytes,
         min_side=mge_settings.min_image_side,
+        sources=mge_settings.allowed_image_sources,
         fetch_timeout=mge_settings.image_fetch_timeout,
     )
     async with MgeClient(mge_settings) as mge:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,9 +99,11 @@ class ImageOpener:
         http: httpx.AsyncClient | None = None,
         fetch_timeout: float = 30.0,
         min_side: int = 1,
+        sources: Collection[str] = ("https", "http", "file"),
     ) -> None:
         self.max_bytes = max_bytes
         self.min_side = min_side
+        self.sources = frozenset(sources)
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=fetch_timeout, follow_redirects=True, headers={"User-Agent": "mgeflow"}
@@ -164,6 +166,16 @@ class ImageOpener:
         self, reference: str
     ) -> AsyncIterator[tuple[int | None, AsyncIterator[bytes]]]:
         parts = urlsplit(reference)
+        kind = (
+            "file"
+            if parts.scheme in ("", "file") or _is_windows_drive(parts.scheme)
+            else parts.scheme
+        )
+        if kind in ("https", "http", "file") and kind not in self.sources:
+            raise ImageRejected(
+                f"{kind} image references are not accepted here: use "
+                + " or ".join(f"{source}://" for source in sorted(self.sources))
+            )
         if parts.scheme in ("http", "https"):
             async with self._http_source(reference) as source:
                 yield source

@@ -35,6 +35,16 @@ class MgeSettings(BaseSettings):
     max_image_bytes: int = Field(default=DEFAULT_MAX_IMAGE_BYTES, ge=1)
     # Our print-quality floor, not MGE's: smaller photos print blurry on a 40x50 cm kit.
     min_image_side: int = Field(default=400, ge=1)
+    # Where photos may come from, comma-separated: production workers should take `https` only,
+    # so a caller cannot make a worker read its own disk or plain-HTTP internal addresses.
+    image_sources: str = Field(
+        default="https,http,file", pattern=r"^(https|http|file)(,(https|http|file))*$"
+    )
+
+    @property
+    def allowed_image_sources(self) -> frozenset[str]:
+        return frozenset(self.image_sources.split(","))
+
     image_fetch_timeout: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="before")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mge import ImageOpener, ImageRejected, ImageUnavailable
+from mge import ImageOpener, ImageRejected, ImageUnavailable, MgeSettings
 from tests.mge.imagefiles import make_image, make_padded_jpeg
 from tests.support.image_server import ImageServer
 
@@ -100,3 +100,14 @@ async def test_errors_never_repeat_the_reference(images: ImageOpener) -> None:
     with pytest.raises(ImageUnavailable) as caught:
         await images.probe(secret_url)
     assert "ada" not in str(caught.value)
+
+
+async def test_production_workers_take_https_only(jpeg: Path, image_server: ImageServer) -> None:
+    settings = MgeSettings(api_key="k", image_sources="https")
+    opener = ImageOpener(max_bytes=10_000_000, sources=settings.allowed_image_sources)
+    for reference in (str(jpeg), jpeg.as_uri(), f"{image_server.url}/f/photo.jpg"):
+        with pytest.raises(ImageRejected, match="not accepted here: use https://"):
+            await opener.probe(reference)
+    await opener.aclose()
+    with pytest.raises(ValueError, match="image_sources"):
+        MgeSettings(api_key="k", image_sources="ftp")
