@@ -94,6 +94,11 @@ async def connect_temporal(
         raise ConnectionError(f"cannot reach Temporal at {where}") from exc
 
 
+def all_activities(client: Client, mge: MgeClient, images: ImageOpener) -> list[Callable[..., Any]]:
+    """Every activity the journeys call, bound to their clients."""
+    return [*MgeActivities(mge, images).all(), *SweepActivities(client, mge).all()]
+
+
 def build_worker(
     client: Client, settings: WorkerSettings, activities: Sequence[Callable[..., Any]]
 ) -> Worker:
@@ -144,15 +149,9 @@ async def run_worker(settings: WorkerSettings, mge_settings: MgeSettings) -> Non
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    images = ImageOpener(
-        max_bytes=mge_settings.max_image_bytes,
-        min_side=mge_settings.min_image_side,
-        sources=mge_settings.allowed_image_sources,
-        fetch_timeout=mge_settings.image_fetch_timeout,
-    )
+    images = ImageOpener.from_settings(mge_settings)
     async with MgeClient(mge_settings) as mge:
-        activities = [*MgeActivities(mge, images).all(), *SweepActivities(client, mge).all()]
-        worker = build_worker(client, settings, activities)
+        worker = build_worker(client, settings, all_activities(client, mge, images))
         health = WorkerHealth(client, worker)
         # Probes start first and stop last, so a draining worker still answers "not ready".
         probes = (

@@ -21,6 +21,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from PIL import Image, UnidentifiedImageError
 
+from mge.settings import MgeSettings
+
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 CHUNK_BYTES = 256 * 1024
@@ -107,6 +109,16 @@ class ImageOpener:
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=fetch_timeout, follow_redirects=True, headers={"User-Agent": "mgeflow"}
+        )
+
+    @classmethod
+    def from_settings(cls, settings: MgeSettings) -> ImageOpener:
+        """The opener a worker uses: every limit from the one settings object."""
+        return cls(
+            max_bytes=settings.max_image_bytes,
+            min_side=settings.min_image_side,
+            sources=settings.allowed_image_sources,
+            fetch_timeout=settings.image_fetch_timeout,
         )
 
     async def aclose(self) -> None:

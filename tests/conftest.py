@@ -16,13 +16,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.mge_activities import MgeActivities
-from activities.sweep_activities import SweepActivities
 from mge import ImageOpener, MgeClient, MgeSettings
 from tests.mge.imagefiles import make_image
 from tests.support.image_server import ImageServer
 from tests.support.sandbox import SandboxProcess
-from worker import WorkerSettings, build_worker
+from worker import WorkerSettings, all_activities, build_worker
 from workflows import search_attributes as sa
 
 # Short enough to keep tests quick, long enough that PENDING/PROCESSING are observable.
@@ -100,12 +98,10 @@ def mge_settings(sandbox: Any) -> MgeSettings:
 async def worker(
     client: Client, task_queue: str, mge_settings: MgeSettings
 ) -> AsyncIterator[Worker]:
-    images = ImageOpener(
-        max_bytes=mge_settings.max_image_bytes, min_side=mge_settings.min_image_side
-    )
+    images = ImageOpener.from_settings(mge_settings)
     async with MgeClient(mge_settings) as mge:
         settings = WorkerSettings(task_queue=task_queue, graceful_shutdown_seconds=1)
-        activities = [*MgeActivities(mge, images).all(), *SweepActivities(client, mge).all()]
+        activities = all_activities(client, mge, images)
         async with build_worker(client, settings, activities) as running:
             yield running
     await images.aclose()
